@@ -11,13 +11,14 @@ import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
-def _load(name: str) -> dict:  # type: ignore[type-arg]
+def _load(name: str) -> dict[str, Any]:
     with (DATA_DIR / name).open(encoding="utf-8") as handle:
-        data: dict = json.load(handle)  # type: ignore[type-arg]
+        data: dict[str, Any] = json.load(handle)
     return data
 
 
@@ -42,7 +43,9 @@ def places() -> dict[str, Place]:
     province = data["province"]
     # The province as a whole sits at its capital, for "deliver anywhere in the province".
     capital = found["dong-hoi"]
-    found[province["code"]] = Place(province["code"], province["name"], capital.lat, capital.lon, True)
+    found[province["code"]] = Place(
+        province["code"], province["name"], capital.lat, capital.lon, True
+    )
     return found
 
 
@@ -55,9 +58,10 @@ def distance_km(a: str, b: str) -> float:
     """Great-circle distance between two places' seats, in kilometres."""
     pa, pb = places()[a], places()[b]
     lat1, lon1, lat2, lon2 = map(math.radians, (pa.lat, pa.lon, pb.lat, pb.lon))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
-        (lon2 - lon1) / 2
-    ) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 

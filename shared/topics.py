@@ -26,7 +26,9 @@ COOPERATIVES = Topic(
 )
 DEMANDS = Topic(
     name="ketnoi.demands.v1",
-    event_types=frozenset({"SourcingDemandPosted", "SourcingDemandUpdated", "SourcingDemandClosed"}),
+    event_types=frozenset(
+        {"SourcingDemandPosted", "SourcingDemandUpdated", "SourcingDemandClosed"}
+    ),
     description="Enterprises' sourcing demands",
     keyed_by="demand_id",
 )

@@ -21,8 +21,17 @@ class DeadLetter(Record):
     failed_at: datetime
 
     @classmethod
-    def of(cls, *, topic: str, partition: int, offset: int, key: bytes | None,
-           value: bytes | None, error: str, consumer: str) -> DeadLetter:
+    def of(
+        cls,
+        *,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        value: bytes | None,
+        error: str,
+        consumer: str,
+    ) -> DeadLetter:
         return cls(
             topic=topic,
             partition=partition,

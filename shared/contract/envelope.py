@@ -43,8 +43,13 @@ class Envelope(Record, Generic[P]):
     payload: SerializeAsAny[P]
 
 
-def wrap(payload: P, producer: str, *, occurred_at: datetime | None = None,
-         event_id: uuid.UUID | None = None) -> Envelope[P]:
+def wrap(
+    payload: P,
+    producer: str,
+    *,
+    occurred_at: datetime | None = None,
+    event_id: uuid.UUID | None = None,
+) -> Envelope[P]:
     """Put a payload in a new envelope: a fresh id, now, and the payload's own key."""
     return Envelope[P](
         event_id=event_id or uuid.uuid4(),

@@ -1,0 +1,1 @@
+"""Kafka adapters every service shares: topic administration, producing, dead-lettering."""
