@@ -69,7 +69,9 @@ class EventConsumer:
             for record in records:
                 self._handle(record)
                 handled += 1
-                self._consumer.commit({partition: OffsetAndMetadata(record.offset + 1, None, -1)})
+            # One commit per partition batch: if a handler fails part-way, the batch is
+            # replayed from its start, which idempotent handlers absorb.
+            self._consumer.commit({partition: OffsetAndMetadata(records[-1].offset + 1, None, -1)})
         return handled
 
     def _handle(self, record: Any) -> None:
