@@ -209,7 +209,13 @@ running_port() {
   printf '%s\n' "${p:-$KAFKA_PORT}"
 }
 
-started_logged() { grep -qF "[pid $1] $STARTED_MESSAGE" "$SERVER_LOG" 2>/dev/null; }
+# True once the broker with pid $1 has logged "Kafka Server started" (the log4j2 pattern tags
+# every line with the JVM's pid, so lines left by an earlier run do not count).
+started_logged() {
+  [[ -f "$SERVER_LOG" ]] || return 1
+  awk -v tag="[pid $1] " -v msg="$STARTED_MESSAGE" \
+    'index($0, tag) && index($0, msg) { found = 1; exit } END { exit !found }' "$SERVER_LOG"
+}
 
 show_log_tail() {
   local lines="${1:-40}"

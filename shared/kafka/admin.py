@@ -53,7 +53,7 @@ def ensure_topics(
                 )
             log.info("created topic %s", topic.name)
         described = admin.describe_topics([topic.name for topic in wanted])
-        partitions = {item["topic"]: len(item["partitions"]) for item in described}
+        partitions = {item["name"]: len(item["partitions"]) for item in described}
     finally:
         admin.close()
     created = {topic.name for topic in missing}
