@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from services.cli import kafka_broker, smoke
+from services.cli.health import group_is_serving
 from services.cli.supervisor import Supervisor
 from services.cli.topology import PROCESSES
 from shared.kafka.admin import ensure_topics
@@ -17,6 +18,8 @@ from shared.settings import KafkaSettings, StateSettings
 app = typer.Typer(help="Kết Nối: run and operate the matching system.", no_args_is_help=True)
 kafka_app = typer.Typer(help="The local Apache Kafka broker (KRaft, no Docker needed).")
 app.add_typer(kafka_app, name="kafka")
+health_app = typer.Typer(help="Health checks, for scripts and container healthchecks.")
+app.add_typer(health_app, name="health")
 console = Console()
 
 
@@ -111,3 +114,12 @@ def check(count: Annotated[int, typer.Option(min=1, max=100_000)] = 20) -> None:
         console.print(f"[red]smoke: {answered} of {count} pings answered in {seconds:.1f} s[/red]")
         raise typer.Exit(1)
     console.print(f"smoke: {count} of {count} pings answered through Kafka in {seconds:.2f} s")
+
+
+@health_app.command("worker")
+def worker_health(group: str) -> None:
+    """Exit 0 when the Kafka worker group GROUP is stable and has members, else 1."""
+    if not group_is_serving(group):
+        console.print(f"consumer group {group} is not serving")
+        raise typer.Exit(1)
+    console.print(f"consumer group {group} is serving")

@@ -16,6 +16,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.cli.health import group_is_serving
 from services.cli.topology import Process
 
 
@@ -83,9 +84,10 @@ class Supervisor:
                     f"{running.process.name} exited; see its log: {running.log_file}"
                 )
             if running.url is None:
-                time.sleep(2.0)  # a worker has no health URL: alive after start-up is enough
-                if self.pid_of(running.process) is not None:
+                group = running.process.consumer_group
+                if group is None or group_is_serving(group):
                     return
+                time.sleep(0.5)
                 continue
             try:
                 with urllib.request.urlopen(running.url + running.process.health_path, timeout=2):

@@ -18,6 +18,7 @@ class Process:
     port_env: str | None = None  # environment variable holding its HTTP port, if it serves HTTP
     default_port: int | None = None
     health_path: str = "/healthz"
+    consumer_group: str | None = None  # a Kafka worker is healthy once its group is serving
     env: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -34,5 +35,6 @@ PROCESSES: tuple[Process, ...] = (
         name="smoke-worker",
         argv=python_module("services.smoke", "worker", "--loglevel", "info"),
         description="faust-streaming worker answering SmokePing with SmokePong",
+        consumer_group="ketnoi-smoke",
     ),
 )

@@ -1,0 +1,13 @@
+# One image for every Python service of Kết Nối; each compose service picks its command.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 KETNOI_STATE_DIR=/var/lib/ketnoi
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY shared ./shared
+COPY services ./services
+COPY deploy ./deploy
+RUN pip install --no-cache-dir -e . && useradd --system --home /var/lib/ketnoi ketnoi \
+    && mkdir -p /var/lib/ketnoi && chown ketnoi /var/lib/ketnoi
+USER ketnoi
+CMD ["ketnoi", "--help"]

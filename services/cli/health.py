@@ -1,0 +1,23 @@
+"""Health of a Kafka worker: its consumer group is stable and has members.
+
+A faust worker serves no HTTP here, so "healthy" means what matters: it has joined its group
+and holds partitions. Used by ``ketnoi up`` and by docker-compose healthchecks.
+"""
+
+from __future__ import annotations
+
+from kafka import KafkaAdminClient
+
+from shared.settings import KafkaSettings
+
+
+def group_is_serving(group_id: str, settings: KafkaSettings | None = None) -> bool:
+    settings = settings or KafkaSettings()
+    admin = KafkaAdminClient(
+        bootstrap_servers=settings.bootstrap_servers, client_id="ketnoi-health"
+    )
+    try:
+        (description,) = admin.describe_consumer_groups([group_id])
+    finally:
+        admin.close()
+    return bool(description.state == "Stable" and description.members)
