@@ -234,7 +234,7 @@ terminate() {
   local pid="$1" grace="$2" deadline
   kill -TERM "$pid" 2>/dev/null || true
   deadline=$((SECONDS + grace))
-  while is_alive "$pid" && ((SECONDS < deadline)); do sleep 0.5; done
+  while is_alive "$pid" && ((SECONDS < deadline)); do sleep 0.25; done
   if is_alive "$pid"; then
     warn "Kafka (pid $pid) did not exit within ${grace} s of SIGTERM; sending SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
@@ -311,6 +311,11 @@ cluster_id() {
 
 format_storage() {
   local cid="$1" out
+  if [[ -f "$DATA_DIR/meta.properties" && -f "$DATA_DIR/bootstrap.checkpoint" ]]; then
+    # Already formatted (what `format --ignore-formatted` would find), without a second JVM start.
+    log "reusing the data in $DATA_DIR (cluster id $cid)"
+    return 0
+  fi
   tool_java_cmd
   if ! out="$("${TOOL_CMD[@]}" kafka.tools.StorageTool format -t "$cid" -c "$PROPS" --ignore-formatted 2>&1)"; then
     printf '%s\n' "$out" >&2
@@ -343,7 +348,7 @@ wait_ready() {
       rm -f -- "$PID_FILE"
       die "Kafka did not start within ${KAFKA_START_TIMEOUT} s (KAFKA_START_TIMEOUT)"
     fi
-    sleep 0.5
+    sleep 0.25
   done
 }
 
