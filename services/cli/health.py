@@ -7,6 +7,7 @@ and holds partitions. Used by ``ketnoi up`` and by docker-compose healthchecks.
 from __future__ import annotations
 
 from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
 
 from shared.settings import KafkaSettings
 
@@ -17,7 +18,10 @@ def group_is_serving(group_id: str, settings: KafkaSettings | None = None) -> bo
         bootstrap_servers=settings.bootstrap_servers, client_id="ketnoi-health"
     )
     try:
-        (description,) = admin.describe_consumer_groups([group_id])
+        description = admin.describe_groups([group_id])[group_id]
+    except KafkaError:
+        # A fresh broker has no group coordinator for a moment: not serving yet.
+        return False
     finally:
         admin.close()
-    return bool(description.state == "Stable" and description.members)
+    return bool(description.get("group_state") == "Stable" and description.get("members"))
