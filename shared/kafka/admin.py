@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kafka import KafkaAdminClient
-from kafka.admin import NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from shared.settings import KafkaSettings
@@ -48,10 +48,20 @@ def ensure_topics(
                             name=topic.name,
                             num_partitions=settings.topic_partitions,
                             replication_factor=settings.replication_factor,
+                            topic_configs=dict(topic.config),
                         )
                     ]
                 )
             log.info("created topic %s", topic.name)
+        present = [topic for topic in wanted if topic.name in existing and topic.config]
+        if present:
+            # Retention and compaction are part of the design: bring older topics in line.
+            admin.alter_configs(
+                [
+                    ConfigResource(ConfigResourceType.TOPIC, topic.name, dict(topic.config))
+                    for topic in present
+                ]
+            )
         described = admin.describe_topics([topic.name for topic in wanted])
         partitions = {item["name"]: len(item["partitions"]) for item in described}
     finally:
