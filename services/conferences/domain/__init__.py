@@ -1,0 +1,1 @@
+"""The conference scheduling domain: plain Python and computation libraries, no I/O."""
