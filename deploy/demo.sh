@@ -7,6 +7,7 @@ cd "$REPO_ROOT"
 
 install_python_packages
 fetch_kafka
+ensure_fonts
 
 say "Starting Kết Nối"
 ketnoi up "$@"

@@ -54,6 +54,18 @@ ensure_postgres_binaries() {
   fi
 }
 
+ensure_fonts() {
+  # Printable agendas (PDF) embed DejaVu Sans, which has every Vietnamese diacritic.
+  [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] && return 0
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "Installing DejaVu fonts (Debian package fonts-dejavu-core) for the PDF agendas"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null
+  else
+    die "DejaVu fonts are needed for PDF agendas: apt-get install fonts-dejavu-core (as root)"
+  fi
+}
+
 fetch_kafka() {
   say "Fetching Apache Kafka's jars (Maven Central, cached outside the repo)"
   bash "$REPO_ROOT/deploy/kafka/kafka.sh" fetch

@@ -8,6 +8,7 @@ cd "$REPO_ROOT"
 
 install_python_packages
 fetch_kafka
+ensure_fonts
 ensure_postgres_binaries
 
 say "ruff check"

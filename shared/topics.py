@@ -69,6 +69,14 @@ FEEDBACK = Topic(
     keyed_by="cooperative_id",
     config=KEEP_FOREVER,
 )
+CONFERENCES = Topic(
+    name="ketnoi.conferences.v1",
+    event_types=frozenset({"ConferenceScheduled"}),
+    description="Linkage conference schedules, one event per revision",
+    keyed_by="conference_id",
+    # A whole schedule of a few thousand meetings passes Kafka's default 1 MB record limit.
+    config={"max.message.bytes": str(8 * 1024 * 1024), "retention.ms": "-1"},
+)
 SMOKE_PINGS = Topic(
     name="ketnoi.smoke-pings.v1",
     event_types=frozenset({"SmokePing"}),
@@ -98,6 +106,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     SOURCING_MATCHES,
     LOAN_LEADS,
     FEEDBACK,
+    CONFERENCES,
     SMOKE_PINGS,
     SMOKE_PONGS,
     DEAD_LETTER,

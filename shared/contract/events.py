@@ -10,7 +10,7 @@ from datetime import date
 from enum import StrEnum
 from typing import ClassVar, Literal, Self
 
-from pydantic import Field, StrictInt, model_validator
+from pydantic import AwareDatetime, Field, StrictInt, model_validator
 
 from shared.contract.values import (
     Certification,
@@ -309,6 +309,44 @@ class MeetingOutcomeRecorded(EventPayload):
         return self.cooperative_id
 
 
+# --- conferences --------------------------------------------------------------------------
+
+
+class ScheduledMeeting(Record):
+    meeting_id: EntityId
+    slot_id: EntityId
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    table: StrictInt = Field(ge=1)
+    cooperative_id: EntityId
+    counterpart_id: EntityId
+    counterpart_kind: Literal["business", "bank"]
+    match_score: Score
+    reasons: list[Reason] = Field(default_factory=list)
+
+
+class ConferenceScheduled(EventPayload):
+    """A linkage conference's schedule, whole, one event per revision (re-optimising after a
+    cancellation makes the next revision)."""
+
+    event_type: ClassVar[str] = "ConferenceScheduled"
+
+    conference_id: EntityId
+    revision: StrictInt = Field(ge=1)
+    name: ShortText
+    day: date
+    venue: ShortText
+    solver: str = Field(max_length=64)
+    total_score: float = Field(ge=0, allow_inf_nan=False)
+    upper_bound: float = Field(ge=0, allow_inf_nan=False)
+    gap: float = Field(ge=0, allow_inf_nan=False, description="(bound - score) / bound")
+    meetings: list[ScheduledMeeting]
+    dropped_meeting_ids: list[EntityId] = Field(default_factory=list)
+
+    def partition_key(self) -> str:
+        return self.conference_id
+
+
 # --- smoke check --------------------------------------------------------------------------
 
 
@@ -350,6 +388,7 @@ PAYLOAD_TYPES: tuple[type[EventPayload], ...] = (
     MatchRetracted,
     LeadDecisionRecorded,
     MeetingOutcomeRecorded,
+    ConferenceScheduled,
     SmokePing,
     SmokePong,
 )
