@@ -1,0 +1,96 @@
+"""Operator commands of the matching service, as plain functions for the ``ketnoi`` CLI.
+
+- ``evaluate``: matching quality on the labelled set (NDCG@5, exclusions, eligibility);
+- ``train``: learn score weights from feedback, print NDCG@5 on held-out decisions, save the
+  model as the next version in a models directory;
+- ``explain``: which eligibility rules a credit need fails, product by product, and what
+  would make it eligible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from services.matching import contract_mapping, model_store
+from services.matching.domain.eligibility import failed_rules
+from services.matching.domain.learning import FeedbackExample, TrainingReport, train_model
+from services.matching.domain.scoring_model import HANDSET_LEAD, HANDSET_SOURCING
+from services.matching.evaluation.runner import EvaluationReport, format_report
+from services.matching.evaluation.runner import evaluate as run_evaluation
+from services.matching.feedback_file import read_examples
+
+Printer = Callable[[str], None]
+
+
+def evaluate(echo: Printer = print) -> EvaluationReport:
+    report = run_evaluation()
+    echo(format_report(report))
+    return report
+
+
+def train(
+    feedback: Path | Iterable[FeedbackExample], models_dir: Path, echo: Printer = print
+) -> list[TrainingReport]:
+    """Train a model per kind (sourcing, lead) that has enough feedback; each model is saved
+    as the next version in ``models_dir`` and compared with the model in use before it."""
+    examples = read_examples(feedback) if isinstance(feedback, Path) else list(feedback)
+    reports: list[TrainingReport] = []
+    for handset in (HANDSET_SOURCING, HANDSET_LEAD):
+        kind = handset.kind
+        baseline = model_store.load_latest(models_dir, kind) or handset
+        try:
+            report = train_model(examples, baseline, model_store.next_version(models_dir, kind))
+        except ValueError as error:
+            echo(f"{kind}: not trained: {error}")
+            continue
+        path = model_store.save_model(report.model, models_dir)
+        weights = ", ".join(
+            f"{name} {weight:+.2f}"
+            for name, weight in zip(report.model.features, report.model.weights, strict=True)
+        )
+        echo(
+            f"{kind}: {report.model.version} from {report.model.trained_on} examples, "
+            f"saved to {path}\n"
+            f"  weights: {weights}; intercept {report.model.intercept:+.2f}\n"
+            f"  NDCG@5 on {report.held_out_lists} held-out lists ({report.held_out_examples} "
+            f"decisions): learnt {report.ndcg_learned:.3f}, "
+            f"{baseline.version} {report.ndcg_baseline:.3f}"
+        )
+        reports.append(report)
+    return reports
+
+
+def explain(
+    credit_need: Mapping[str, Any],
+    loan_products: Sequence[Mapping[str, Any]],
+    cooperative: Mapping[str, Any],
+    submitted_on: date | None = None,
+    language: str = "en",
+) -> str:
+    """Human-readable: for each loan product, eligible or the rules failed and the remedies.
+    Arguments are contract-shaped JSON objects (CreditNeedSubmitted, LoanProduct,
+    CooperativeProfile); years operating count to ``submitted_on`` (default today)."""
+    need = contract_mapping.parse_credit_need(credit_need, submitted_on or date.today())
+    member = contract_mapping.parse_cooperative(cooperative)
+    if need.cooperative_id != member.cooperative_id:
+        raise ValueError(
+            f"the credit need is {need.cooperative_id}'s, not {member.cooperative_id}'s"
+        )
+    vietnamese = language == "vi"
+    lines = [f"{member.name} — {need.credit_need_id}"]
+    for raw in loan_products:
+        product = contract_mapping.parse_loan_product(raw)
+        failures = failed_rules(need, member, product)
+        title = f"{product.name} ({product.loan_product_id}, {product.bank_id})"
+        if not failures:
+            lines.append(f"✓ {title}: {'đủ điều kiện' if vietnamese else 'eligible'}")
+            continue
+        lines.append(f"✗ {title}:")
+        for failure in failures:
+            reason = failure.reason.vi if vietnamese else failure.reason.en
+            remedy = failure.remedy.vi if vietnamese else failure.remedy.en
+            lines.append(f"    [{failure.rule}] {reason}. → {remedy}.")
+    return "\n".join(lines)

@@ -1,0 +1,310 @@
+"""Scoring demands against product offers, many pairs at once over numpy arrays.
+
+Offers and demands are laid out as columns (one array per attribute, one row per offer or
+demand); the kernel scores a block of B demands against n offers as (B, n) arrays. The
+components, each in [0, 1]:
+
+- text: cosine of the TF-IDF vectors of folded text;
+- kind: how the taxonomy kinds relate (same 1, offer broader 0.6, unknown 0.5; different kinds
+  exclude the pair);
+- capacity: monthly capacity over the monthly need, capped at 1, in the same base unit;
+- certification: 1 when requirements are met (an unmet one excludes the pair); without
+  requirements 1 for a certified product and 0.5 for an uncertified one;
+- place: proximity of the cooperative's district to the delivery place;
+- season: share of the delivery months in the product's harvest months.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from scipy import sparse
+
+from services.matching.domain.model import (
+    CERTIFICATION_KINDS,
+    Cooperative,
+    Demand,
+    ProductOffer,
+    RequiredCertificate,
+)
+from services.matching.domain.places import PlaceTable
+from services.matching.domain.scoring_model import ScoringModel
+from services.matching.domain.taxonomy import BROADER_KIND, Taxonomy
+from services.matching.domain.text_index import TextEncoder, product_text
+from shared import reference
+
+# Below this cosine, text alone does not make an offer a candidate; a matching kind does.
+MIN_TEXT = 0.3
+ALL_YEAR = 0xFFF
+NO_EXPIRY = 0  # an ordinal date before any real one: "does not hold this certificate"
+
+OCOP_LEVELS = (3, 4, 5)
+CERTIFICATE_COLUMNS: tuple[str, ...] = tuple(
+    kind for kind in CERTIFICATION_KINDS if kind != "ocop"
+) + tuple(f"ocop{stars}" for stars in OCOP_LEVELS)
+"""Columns of the expiry table: one per kind, and OCOP split by the stars it at least has, so
+that "OCOP 4 stars" is a column like any other."""
+
+
+def certificate_column(required: RequiredCertificate) -> int:
+    if required.kind == "ocop":
+        return CERTIFICATE_COLUMNS.index(f"ocop{required.min_stars or OCOP_LEVELS[0]}")
+    return CERTIFICATE_COLUMNS.index(required.kind)
+
+
+@cache
+def base_units() -> tuple[str, ...]:
+    return tuple(sorted({info.base for info in reference.units().values()}))
+
+
+def month_mask(months: Sequence[int] | frozenset[int]) -> int:
+    """Months 1-12 as bits 0-11; no months means all year."""
+    mask = 0
+    for month in months:
+        mask |= 1 << (month - 1)
+    return mask or ALL_YEAR
+
+
+@dataclass(frozen=True, slots=True)
+class OfferRows:
+    """n product offers as columns."""
+
+    text: sparse.csr_matrix  # (n, F) float32, unit rows
+    kind: np.ndarray  # (n,) int32 taxonomy kind index; K = unknown
+    capacity: np.ndarray  # (n,) float32, per month, base unit
+    unit: np.ndarray  # (n,) int16 index into base_units()
+    district: np.ndarray  # (n,) int16 place index
+    harvest: np.ndarray  # (n,) uint16 month bits
+    expiry: np.ndarray  # (n, len(CERTIFICATE_COLUMNS)) int32 date ordinals, NO_EXPIRY if none
+    best_expiry: np.ndarray  # (n,) int32, latest expiry of any certificate
+
+    @property
+    def size(self) -> int:
+        return int(self.kind.shape[0])
+
+    @staticmethod
+    def concat(parts: Sequence[OfferRows]) -> OfferRows:
+        return OfferRows(
+            text=sparse.vstack([part.text for part in parts], format="csr", dtype=np.float32),
+            kind=np.concatenate([part.kind for part in parts]),
+            capacity=np.concatenate([part.capacity for part in parts]),
+            unit=np.concatenate([part.unit for part in parts]),
+            district=np.concatenate([part.district for part in parts]),
+            harvest=np.concatenate([part.harvest for part in parts]),
+            expiry=np.concatenate([part.expiry for part in parts]),
+            best_expiry=np.concatenate([part.best_expiry for part in parts]),
+        )
+
+    def take(self, rows: np.ndarray) -> OfferRows:
+        """The offers at the given row indices (or boolean mask), shape (m,)."""
+        return OfferRows(
+            text=self.text[rows],
+            kind=self.kind[rows],
+            capacity=self.capacity[rows],
+            unit=self.unit[rows],
+            district=self.district[rows],
+            harvest=self.harvest[rows],
+            expiry=self.expiry[rows],
+            best_expiry=self.best_expiry[rows],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DemandRows:
+    """B demands as columns."""
+
+    text: sparse.csr_matrix  # (B, F) float32, unit rows
+    kind: np.ndarray  # (B,) int32
+    need: np.ndarray  # (B,) float32, per month, base unit
+    unit: np.ndarray  # (B,) int16
+    place: np.ndarray  # (B,) int16
+    window: np.ndarray  # (B,) uint16 month bits of the delivery window
+    required: np.ndarray  # (B, len(CERTIFICATE_COLUMNS)) bool
+    until: np.ndarray  # (B,) int32 date ordinal of the end of delivery
+
+    @property
+    def size(self) -> int:
+        return int(self.kind.shape[0])
+
+    @staticmethod
+    def concat(parts: Sequence[DemandRows]) -> DemandRows:
+        return DemandRows(
+            text=sparse.vstack([part.text for part in parts], format="csr", dtype=np.float32),
+            kind=np.concatenate([part.kind for part in parts]),
+            need=np.concatenate([part.need for part in parts]),
+            unit=np.concatenate([part.unit for part in parts]),
+            place=np.concatenate([part.place for part in parts]),
+            window=np.concatenate([part.window for part in parts]),
+            required=np.concatenate([part.required for part in parts]),
+            until=np.concatenate([part.until for part in parts]),
+        )
+
+    def take(self, rows: np.ndarray) -> DemandRows:
+        return DemandRows(
+            text=self.text[rows],
+            kind=self.kind[rows],
+            need=self.need[rows],
+            unit=self.unit[rows],
+            place=self.place[rows],
+            window=self.window[rows],
+            required=self.required[rows],
+            until=self.until[rows],
+        )
+
+
+@dataclass(frozen=True)
+class SourcingScorer:
+    """Everything scoring needs besides the rows: taxonomy, text encoder, places, weights."""
+
+    taxonomy: Taxonomy
+    encoder: TextEncoder
+    places: PlaceTable
+    model: ScoringModel
+
+    def offer_kind(self, offer: ProductOffer) -> str | None:
+        return self.taxonomy.classify_product(offer.name, offer.description)
+
+    def demand_kind(self, demand: Demand) -> str | None:
+        return self.taxonomy.classify_product(demand.product, demand.description)
+
+    def offer_rows(
+        self, offers: Sequence[tuple[Cooperative, ProductOffer]], kinds: Sequence[str | None]
+    ) -> OfferRows:
+        """Columns for the given (cooperative, offer) pairs whose kinds are already known."""
+        n = len(offers)
+        units = base_units()
+        expiry = np.full((n, len(CERTIFICATE_COLUMNS)), NO_EXPIRY, dtype=np.int32)
+        for row, (_, offer) in enumerate(offers):
+            for certificate in offer.certificates:
+                day = certificate.expires_on.toordinal()
+                if certificate.kind == "ocop":
+                    for stars in OCOP_LEVELS:
+                        if (certificate.stars or 0) >= stars:
+                            column = CERTIFICATE_COLUMNS.index(f"ocop{stars}")
+                            expiry[row, column] = max(expiry[row, column], day)
+                else:
+                    column = CERTIFICATE_COLUMNS.index(certificate.kind)
+                    expiry[row, column] = max(expiry[row, column], day)
+        return OfferRows(
+            text=self.encoder.encode([product_text(o.name, o.description) for _, o in offers]),
+            kind=np.array([self.taxonomy.kind_index(k) for k in kinds], dtype=np.int32),
+            capacity=np.array([o.monthly_capacity.value for _, o in offers], dtype=np.float32),
+            unit=np.array([units.index(o.monthly_capacity.unit) for _, o in offers], np.int16),
+            district=np.array([self.places.index[c.district] for c, _ in offers], np.int16),
+            harvest=np.array([month_mask(o.harvest_months) for _, o in offers], np.uint16),
+            expiry=expiry,
+            best_expiry=expiry.max(axis=1, initial=NO_EXPIRY),
+        )
+
+    def demand_rows(self, demands: Sequence[Demand]) -> DemandRows:
+        units = base_units()
+        required = np.zeros((len(demands), len(CERTIFICATE_COLUMNS)), dtype=bool)
+        for row, demand in enumerate(demands):
+            for requirement in demand.required_certificates:
+                required[row, certificate_column(requirement)] = True
+        return DemandRows(
+            text=self.encoder.encode([product_text(d.product, d.description) for d in demands]),
+            kind=np.array(
+                [self.taxonomy.kind_index(self.demand_kind(d)) for d in demands], dtype=np.int32
+            ),
+            need=np.array([d.monthly_need() for d in demands], dtype=np.float32),
+            unit=np.array([units.index(d.quantity.unit) for d in demands], dtype=np.int16),
+            place=np.array([self.places.index[d.delivery_place] for d in demands], np.int16),
+            window=np.array([month_mask(d.delivery_months()) for d in demands], np.uint16),
+            required=required,
+            until=np.array([d.delivery_until.toordinal() for d in demands], dtype=np.int32),
+        )
+
+    def score(self, demands: DemandRows, offers: OfferRows) -> ScoredPairs:
+        """Score every demand against every offer: arrays of shape (B, n)."""
+        return score_pairs(
+            demands, offers, self.model, self.taxonomy.compatibility, self.places.proximity
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPairs:
+    score: np.ndarray  # (B, n) float32; -inf where the pair is not a candidate
+    components: dict[str, np.ndarray]  # name -> (B, n) float32 in [0, 1] (may be a view)
+
+
+def _kind_fit(compatibility: np.ndarray, demanded: np.ndarray, offered: np.ndarray) -> np.ndarray:
+    """compatibility[demanded, offered] broadcast to (B, n); a shard holds one kind, so the
+    common case is a (B, 1) column rather than a full gather."""
+    if offered.size and (offered == offered[0]).all():
+        return compatibility[demanded, offered[0]][:, None]
+    return compatibility[demanded[:, None], offered[None, :]]
+
+
+def _season(window: np.ndarray, harvest: np.ndarray) -> np.ndarray:
+    """Share of each demand's delivery months within each offer's harvest months, (B, n).
+    Offers share few distinct harvest calendars, so overlaps are counted per calendar (B, U)
+    and then spread to the offers."""
+    calendars, which = np.unique(harvest, return_inverse=True)
+    overlap = np.bitwise_count(window[:, None] & calendars[None, :]).astype(np.float32)
+    overlap /= np.bitwise_count(window).astype(np.float32)[:, None]
+    return np.take(overlap, which, axis=1)
+
+
+def score_pairs(
+    demands: DemandRows,
+    offers: OfferRows,
+    model: ScoringModel,
+    compatibility: np.ndarray,
+    proximity: np.ndarray,
+) -> ScoredPairs:
+    """The scoring kernel. ``compatibility`` is (K + 1, K + 1) [demanded, offered];
+    ``proximity`` is (P, P) [delivery place, district]. Returns (B, n) arrays.
+
+    Written for speed over big blocks: work that only some demands need (certificate checks,
+    text thresholds) is done for those rows only."""
+    shape = (demands.size, offers.size)
+    # Sparse times dense, densifying the smaller side: one pass over the larger side's
+    # non-zeros per row of the smaller one.
+    if demands.size <= offers.size:
+        text = np.ascontiguousarray((offers.text @ demands.text.T.toarray()).T, np.float32)
+    else:
+        text = np.asarray(demands.text @ offers.text.T.toarray(), dtype=np.float32)
+    np.minimum(text, 1.0, out=text)  # a cosine of unit vectors, up to rounding
+    kind = _kind_fit(compatibility, demands.kind, offers.kind)
+
+    capacity = offers.capacity[None, :] / demands.need[:, None]
+    np.minimum(capacity, 1.0, out=capacity)
+    units = np.unique(demands.unit), np.unique(offers.unit)
+    if not (units[0].size == units[1].size == 1 and units[0][0] == units[1][0]):
+        capacity[demands.unit[:, None] != offers.unit[None, :]] = 0.0
+
+    # Without requirements: 1 for a product certified through the delivery, else 0.5.
+    certification = np.where(
+        offers.best_expiry[None, :] >= demands.until[:, None], np.float32(1.0), np.float32(0.5)
+    )
+    requiring = np.flatnonzero(demands.required.any(axis=1))
+    certification[requiring] = 1.0  # every requirement is met, or the pair is excluded
+    weak = np.broadcast_to(kind < np.float32(BROADER_KIND), shape)
+    excluded: np.ndarray | None = None  # (B, n) bool, allocated only if anything is excluded
+    if requiring.size or weak.any():
+        excluded = np.zeros(shape, dtype=bool)
+        for column in np.flatnonzero(demands.required.any(axis=0)):
+            rows = np.flatnonzero(demands.required[:, column])
+            excluded[rows] |= offers.expiry[None, :, column] < demands.until[rows, None]
+        if weak.any():  # a kind that does not vouch for the offer: its text must
+            excluded |= weak & (text < np.float32(MIN_TEXT))
+            excluded |= np.broadcast_to(kind < 0, shape)
+
+    components = {
+        "text": text,
+        "kind": np.maximum(kind, np.float32(0.0)),
+        "capacity": capacity,
+        "certification": certification,
+        "place": np.take(proximity[demands.place], offers.district, axis=1),
+        "season": _season(demands.window, offers.harvest),
+    }
+    score = model.combine(components)
+    if excluded is not None:
+        score[excluded] = -np.inf
+    return ScoredPairs(
+        score, {name: np.broadcast_to(part, shape) for name, part in components.items()}
+    )

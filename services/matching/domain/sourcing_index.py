@@ -1,0 +1,256 @@
+"""The index of product offers that demands are ranked against.
+
+Offers are kept in one shard per taxonomy kind (plus one for offers of no known kind). A
+demand is scored only against the shards whose kind can match its own, so a demand for fish
+sauce never touches the rice, while a demand of no known kind is scored against all of them.
+Within a shard, scoring is the vectorised kernel of ``sourcing``; the best per shard are
+found with ``argpartition`` and merged.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from services.matching.domain.groups import MAX_GROUP_SIZE, propose_group
+from services.matching.domain.model import Cooperative, Demand
+from services.matching.domain.row_table import RowTable, TableView
+from services.matching.domain.sourcing import (
+    MIN_TEXT,
+    DemandRows,
+    OfferRows,
+    ScoredPairs,
+    SourcingScorer,
+)
+from services.matching.domain.taxonomy import BROADER_KIND
+
+OfferKey = tuple[str, str]  # (cooperative_id, product_id)
+
+# Pairs scored per kernel call: bounds the (B, n) temporaries to a few tens of megabytes.
+PAIRS_PER_BATCH = 1 << 19
+# Candidates kept per shard beyond k, for cooperatives with several offers and for groups.
+POOL_MARGIN = 5
+# Demands per batch when candidates are found by text first: the fewer, the fewer offers
+# similar to at least one of them.
+TEXT_FIRST_BATCH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class RankedOffer:
+    cooperative_id: str
+    product_id: str
+    score: float
+    components: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """A demand's best offers, one per cooperative, best first; and, when none of them can
+    supply the whole need alone, a group of candidates that together can (else empty)."""
+
+    demand_id: str
+    top: tuple[RankedOffer, ...]
+    group: tuple[RankedOffer, ...] = ()
+    # The largest capacity shares (below 1) among all candidates considered, largest first,
+    # at most group_max - 1 of them: what a newcomer would have to complete a group with.
+    largest_shares: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """The best candidates of a batch of demands in one shard, as (B, keep) arrays; a demand's
+    candidates are the finite scores of its row."""
+
+    scores: np.ndarray  # float32, -inf: no candidate
+    rows: np.ndarray  # shard row of each candidate
+    keys: Sequence[OfferKey]  # the shard's keys, by row
+    components: dict[str, np.ndarray]
+
+
+_Pool = list[tuple[_Block, int]]  # the blocks holding a demand's candidates, and its row there
+
+
+class OfferIndex:
+    def __init__(self, scorer: SourcingScorer, group_max: int = MAX_GROUP_SIZE) -> None:
+        self.scorer = scorer
+        self.group_max = group_max
+        self._shards: dict[int, RowTable[OfferKey, OfferRows]] = {}
+        self._offers_of: dict[str, list[tuple[int, OfferKey]]] = {}
+        self._kinds: dict[OfferKey, str | None] = {}
+
+    def __len__(self) -> int:
+        """The number of offers indexed."""
+        return sum(len(shard) for shard in self._shards.values())
+
+    def offers_by_kind(self) -> dict[int, int]:
+        """Live offers per shard, by taxonomy kind index (the last index: no known kind)."""
+        return {kind: len(shard) for kind, shard in self._shards.items()}
+
+    def offer_kind(self, cooperative_id: str, product_id: str) -> str | None:
+        """The taxonomy kind the offer was indexed under (None: no known kind)."""
+        return self._kinds.get((cooperative_id, product_id))
+
+    def upsert(self, cooperatives: Sequence[Cooperative]) -> OfferRows | None:
+        """Index the offers of these cooperatives, replacing what each had before; returns
+        their rows, offer by offer in profile order (None if they offer nothing). Many at
+        once is much cheaper than one by one: the text is encoded in one call."""
+        for cooperative in cooperatives:
+            self.remove(cooperative.cooperative_id)
+        pairs = [(c, o) for c in cooperatives for o in c.products]
+        if not pairs:
+            return None
+        kinds = [self.scorer.offer_kind(offer) for _, offer in pairs]
+        rows = self.scorer.offer_rows(pairs, kinds)
+        by_shard: dict[int, list[int]] = defaultdict(list)
+        for position, kind in enumerate(kinds):
+            by_shard[self.scorer.taxonomy.kind_index(kind)].append(position)
+        for shard_kind, positions in by_shard.items():
+            keys = [(pairs[p][0].cooperative_id, pairs[p][1].product_id) for p in positions]
+            shard = self._shards.setdefault(shard_kind, RowTable(OfferRows.concat))
+            shard.add(keys, rows.take(np.array(positions)))
+            for key in keys:
+                self._offers_of.setdefault(key[0], []).append((shard_kind, key))
+        for (cooperative, offer), kind in zip(pairs, kinds, strict=True):
+            self._kinds[(cooperative.cooperative_id, offer.product_id)] = kind
+        return rows
+
+    def remove(self, cooperative_id: str) -> None:
+        for shard_kind, key in self._offers_of.pop(cooperative_id, []):
+            self._shards[shard_kind].remove(key)
+            self._kinds.pop(key, None)
+
+    def rank(self, demands: Sequence[Demand], k: int) -> list[Ranking]:
+        """Top k offers (one per cooperative) for each demand, and group proposals."""
+        if not demands:
+            return []
+        rows = self.scorer.demand_rows(demands)
+        pools: list[_Pool] = [[] for _ in demands]
+        by_kind: dict[int, list[int]] = defaultdict(list)
+        for position, kind in enumerate(rows.kind.tolist()):
+            by_kind[kind].append(position)
+        compatibility = self.scorer.taxonomy.compatibility
+        for demand_kind, positions in by_kind.items():
+            members = rows.take(np.array(positions))
+            for shard_kind, shard in self._shards.items():
+                fit = compatibility[demand_kind, shard_kind]
+                if fit < 0:
+                    continue
+                # Offers whose kind does not vouch for them need similar text to be
+                # candidates; few have it, so those are found first and only they are scored.
+                by_text = bool(fit < BROADER_KIND)
+                for block in shard.blocks():
+                    if block.alive.any():
+                        self._gather(members, positions, block, k, pools, by_text)
+        return [self._select(demand, pool, k) for demand, pool in zip(demands, pools, strict=True)]
+
+    def _gather(
+        self,
+        members: DemandRows,
+        positions: list[int],
+        offers: TableView[OfferKey, OfferRows],
+        k: int,
+        pools: list[_Pool],
+        by_text: bool,
+    ) -> None:
+        """Score demands against one shard in batches; keep each demand's best candidates."""
+        n = offers.rows.size
+        batch = min(TEXT_FIRST_BATCH, len(positions)) if by_text else PAIRS_PER_BATCH // n
+        batch = max(1, batch)
+        for start in range(0, len(positions), batch):
+            stop = min(start + batch, len(positions))
+            demands = members.take(np.arange(start, stop))
+            if by_text:
+                text = offers.rows.text @ demands.text.T.toarray()  # (n, B)
+                columns = np.flatnonzero((text >= MIN_TEXT).any(axis=1) & offers.alive)
+                if columns.size == 0:
+                    continue
+                scored = self.scorer.score(demands, offers.rows.take(columns))
+            else:
+                columns = np.arange(n)
+                scored = self.scorer.score(demands, offers.rows)
+                scored.score[:, ~offers.alive] = -np.inf
+            self._keep_best(scored, columns, offers.keys, positions[start:stop], k, pools)
+
+    @staticmethod
+    def _keep_best(
+        scored: ScoredPairs,
+        columns: np.ndarray,
+        keys: Sequence[OfferKey],
+        positions: list[int],
+        k: int,
+        pools: list[_Pool],
+    ) -> None:
+        """Add each demand's k + POOL_MARGIN best candidates of a scored block to its pool.
+        ``columns`` maps the block's columns to rows of the shard."""
+        scores = scored.score
+        n = scores.shape[1]
+        keep = min(n, k + POOL_MARGIN)
+        if keep < n:
+            best = np.argpartition(-scores, keep - 1, axis=1)[:, :keep]
+        else:
+            best = np.broadcast_to(np.arange(n), scores.shape)
+        top = np.take_along_axis(scores, best, axis=1)
+        found = np.isfinite(top).any(axis=1)
+        if not found.any():
+            return
+        block = _Block(
+            top,
+            columns[best],
+            keys,
+            {
+                name: np.take_along_axis(values, best, axis=1)
+                for name, values in scored.components.items()
+            },
+        )
+        for offset in np.flatnonzero(found).tolist():
+            pools[positions[offset]].append((block, offset))
+
+    def _select(self, demand: Demand, pool: _Pool, k: int) -> Ranking:
+        if not pool:
+            return Ranking(demand.demand_id, ())
+        candidates: list[_Candidate] = []
+        for block, row in pool:
+            scores = block.scores[row]
+            for column in np.flatnonzero(np.isfinite(scores)).tolist():
+                key = block.keys[block.rows[row, column]]
+                candidates.append(_Candidate(-float(scores[column]), key, block, row, column))
+        # Best score first; ties broken by ids so the order never depends on row layout.
+        candidates.sort(key=lambda c: (c.minus_score, c.key))
+        chosen: list[_Candidate] = []  # the best offer of each cooperative, best first
+        seen: set[str] = set()
+        for candidate in candidates:
+            if candidate.key[0] not in seen:
+                seen.add(candidate.key[0])
+                chosen.append(candidate)
+        top = chosen[:k]
+        group: list[RankedOffer] = []
+        shares = np.array([c.component("capacity") for c in chosen])
+        if top and shares[: len(top)].max() < 1.0:
+            members = propose_group(shares, self.group_max)
+            group = [chosen[m].ranked() for m in members] if members is not None else []
+        partial = sorted((float(x) for x in shares if x < 1.0), reverse=True)
+        return Ranking(
+            demand.demand_id,
+            tuple(c.ranked() for c in top),
+            tuple(group),
+            tuple(partial[: self.group_max - 1]),
+        )
+
+
+class _Candidate(NamedTuple):
+    minus_score: float  # negated, so that sorting puts the best first
+    key: OfferKey
+    block: _Block
+    row: int  # the demand's row in the block
+    column: int  # the candidate's column in the block
+
+    def component(self, name: str) -> float:
+        return float(self.block.components[name][self.row, self.column])
+
+    def ranked(self) -> RankedOffer:
+        values = {name: self.component(name) for name in self.block.components}
+        return RankedOffer(self.key[0], self.key[1], -self.minus_score, values)

@@ -1,0 +1,227 @@
+"""The sentences behind a sourcing match, an exclusion or a retraction, in both languages."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+from services.matching.domain.model import (
+    CERTIFICATION_NAMES,
+    Amount,
+    Demand,
+    ProductOffer,
+    RequiredCertificate,
+)
+from services.matching.domain.places import place_table
+from services.matching.domain.proposals import Reason
+from services.matching.domain.taxonomy import BROADER_KIND, SAME_KIND, Taxonomy
+from services.matching.domain.wording import (
+    amount_en,
+    amount_vi,
+    date_en,
+    date_vi,
+    number_en,
+    number_vi,
+    percent,
+)
+
+
+def certificate_name(requirement: RequiredCertificate) -> tuple[str, str]:
+    """(English, Vietnamese) name of a required certification, with OCOP's stars."""
+    en, vi = CERTIFICATION_NAMES.get(requirement.kind, (requirement.kind, requirement.kind))
+    if requirement.kind == "ocop" and requirement.min_stars:
+        return f"{en} {requirement.min_stars}★", f"{vi} {requirement.min_stars} sao"
+    return en, vi
+
+
+# --- why a pair is excluded -----------------------------------------------------------------
+
+
+def kind_mismatch(taxonomy: Taxonomy, demanded: str | None, offered: str | None) -> Reason:
+    d_en, d_vi = taxonomy.describe(demanded)
+    o_en, o_vi = taxonomy.describe(offered)
+    return Reason(
+        "product_kind_mismatch",
+        f"Offers {o_en}, but the demand is for {d_en}",
+        f"Cung cấp {o_vi}, nhưng nhu cầu là {d_vi}",
+    )
+
+
+def certificate_missing(requirement: RequiredCertificate) -> Reason:
+    en, vi = certificate_name(requirement)
+    return Reason(
+        "certificate_missing",
+        f"Lacks the required {en} certification",
+        f"Thiếu chứng nhận {vi} mà bên mua yêu cầu",
+    )
+
+
+def certificate_expired(requirement: RequiredCertificate, expires_on: date, until: date) -> Reason:
+    en, vi = certificate_name(requirement)
+    return Reason(
+        "certificate_expired",
+        f"The {en} certification expires on {date_en(expires_on)}, "
+        f"before delivery ends on {date_en(until)}",
+        f"Chứng nhận {vi} hết hạn ngày {date_vi(expires_on)}, "
+        f"trước khi kết thúc giao hàng ngày {date_vi(until)}",
+    )
+
+
+def ocop_stars_too_low(held: int, needed: int) -> Reason:
+    return Reason(
+        "ocop_stars_too_low",
+        f"Rated OCOP {held}★; the demand requires at least {needed}★",
+        f"Sản phẩm đạt OCOP {held} sao; bên mua yêu cầu từ {needed} sao",
+    )
+
+
+def not_similar(text: float) -> Reason:
+    return Reason(
+        "product_not_similar",
+        f"The product is only {percent(text)} similar to what the demand describes",
+        f"Sản phẩm chỉ giống {percent(text)} với mô tả của nhu cầu",
+    )
+
+
+# --- why a pair matches ---------------------------------------------------------------------
+
+
+def product_fit(
+    taxonomy: Taxonomy, demanded: str | None, offered: str | None, text: float
+) -> Reason:
+    if taxonomy.compatibility_of(demanded, offered) >= BROADER_KIND:
+        return _kind_fit(taxonomy, demanded, offered)
+    return Reason(
+        "product_text_similar",
+        f"The product description is {percent(text)} similar to the demand",
+        f"Mô tả sản phẩm giống {percent(text)} với nhu cầu",
+    )
+
+
+# The sentences that depend on a few values only are written once per value: a full re-rank
+# writes a hundred thousand of them.
+@cache
+def _kind_fit(taxonomy: Taxonomy, demanded: str | None, offered: str | None) -> Reason:
+    d_en, d_vi = taxonomy.describe(demanded)
+    o_en, o_vi = taxonomy.describe(offered)
+    if taxonomy.compatibility_of(demanded, offered) >= SAME_KIND:
+        return Reason(
+            "product_kind_match",
+            f"Offers {o_en} for a demand for {d_en}",
+            f"Cung cấp {o_vi}, đúng loại {d_vi} bên mua cần",
+        )
+    return Reason(
+        "product_kind_broader",
+        f"Offers {o_en}; the demand asks more specifically for {d_en}",
+        f"Cung cấp {o_vi}; bên mua cần cụ thể là {d_vi}",
+    )
+
+
+def capacity_fit(offer: ProductOffer, demand: Demand) -> Reason:
+    need = Amount(demand.monthly_need(), demand.quantity.unit)
+    have = offer.monthly_capacity
+    if have.unit != need.unit:
+        return Reason(
+            "capacity_other_unit",
+            f"Capacity is given in {have.unit}, the demand in {need.unit}; it cannot be compared",
+            f"Năng lực tính theo {have.unit}, nhu cầu theo {need.unit}; không so sánh được",
+        )
+    share = have.value / need.value
+    if share >= 1:
+        return Reason(
+            "capacity_covers",
+            f"Supplies {amount_en(have)} a month, enough for the {amount_en(need)} needed",
+            f"Cung cấp {amount_vi(have)}/tháng, đủ cho {amount_vi(need)}/tháng bên mua cần",
+        )
+    return Reason(
+        "capacity_partial",
+        f"Supplies {amount_en(have)} a month, {percent(share)} of the {amount_en(need)} needed",
+        f"Cung cấp {amount_vi(have)}/tháng, bằng {percent(share)} "
+        f"của {amount_vi(need)}/tháng bên mua cần",
+    )
+
+
+def certification_fit(offer: ProductOffer, demand: Demand) -> Reason:
+    if demand.required_certificates:
+        names = [certificate_name(r) for r in demand.required_certificates]
+        en = ", ".join(name for name, _ in names)
+        vi = ", ".join(name for _, name in names)
+        return Reason(
+            "certificates_held",
+            f"Holds the required {en}, valid through the end of delivery",
+            f"Có chứng nhận {vi} theo yêu cầu, còn hiệu lực đến hết thời gian giao hàng",
+        )
+    valid = sorted(
+        {
+            CERTIFICATION_NAMES.get(c.kind, (c.kind, c.kind))
+            for c in offer.certificates
+            if c.valid_through(demand.delivery_until)
+        }
+    )
+    if valid:
+        en = ", ".join(name for name, _ in valid)
+        vi = ", ".join(name for _, name in valid)
+        return Reason("certified", f"Certified: {en}", f"Đã có chứng nhận: {vi}")
+    return Reason("uncertified", "Holds no certification", "Chưa có chứng nhận nào")
+
+
+@cache
+def place_fit(district: str, delivery_place: str) -> Reason:
+    places = place_table()
+    km = float(places.distance_km[places.index[delivery_place], places.index[district]])
+    name, destination = places.name(district), places.name(delivery_place)
+    return Reason(
+        "distance",
+        f"{name} is {number_en(round(km))} km from the delivery place, {destination}",
+        f"{name} cách nơi giao hàng ({destination}) {number_vi(round(km))} km",
+    )
+
+
+@cache
+def season_fit(harvest_months: frozenset[int], window: tuple[int, ...]) -> Reason:
+    """``window``: the delivery months, in order."""
+    if not harvest_months:
+        return Reason("all_year", "Available all year", "Có hàng quanh năm")
+    covered = sum(1 for month in window if month in harvest_months)
+    if covered == len(window):
+        code = "in_season"
+    else:
+        code = "partly_in_season" if covered else "out_of_season"
+    return Reason(
+        code,
+        f"Harvest covers {covered} of the {len(window)} delivery months",
+        f"Mùa thu hoạch trùng {covered}/{len(window)} tháng giao hàng",
+    )
+
+
+def group_proposal(partner_count: int, together: Amount, demand: Demand) -> Reason:
+    need = Amount(demand.monthly_need(), demand.quantity.unit)
+    return Reason(
+        "group_proposal",
+        f"Proposed with {partner_count} other cooperative(s): together they supply "
+        f"{amount_en(together)} of the {amount_en(need)} needed a month",
+        f"Đề xuất cùng {partner_count} HTX khác: cùng nhau cung cấp {amount_vi(together)}"
+        f" trên {amount_vi(need)}/tháng bên mua cần",
+    )
+
+
+# --- why a match is retracted ---------------------------------------------------------------
+
+DEMAND_CLOSED = Reason(
+    "demand_closed", "The business closed the demand", "Doanh nghiệp đã đóng nhu cầu"
+)
+COOPERATIVE_REMOVED = Reason(
+    "cooperative_removed",
+    "The cooperative's profile was removed",
+    "Hồ sơ hợp tác xã đã bị gỡ",
+)
+PRODUCT_REMOVED = Reason(
+    "product_removed",
+    "The cooperative no longer offers this product",
+    "Hợp tác xã không còn cung cấp sản phẩm này",
+)
+OUTRANKED = Reason(
+    "outranked",
+    "Other cooperatives now fit the demand better",
+    "Các hợp tác xã khác nay phù hợp hơn với nhu cầu",
+)

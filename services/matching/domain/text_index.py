@@ -1,0 +1,59 @@
+"""Product text as TF-IDF vectors over folded Vietnamese, so that "gao huu co" finds "Gạo hữu cơ".
+
+Word uni- and bigrams catch compound names ("nuoc mam"); character n-grams within words catch
+spelling variants and partial words. The vocabulary is learnt once from the taxonomy, so the
+feature space stays fixed: a new product is encoded on its own, without re-encoding the rest,
+and words outside the product vocabulary (place names, sales talk) add nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion, make_union
+from sklearn.preprocessing import normalize
+
+from services.matching.domain.vietnamese_text import fold_words
+
+# Descriptions can run to 4000 characters. Their opening words qualify the product ("gạo lứt
+# đỏ hữu cơ..."); the rest is sales talk that dilutes the match and, every feature costing a
+# multiply per demand, slows scoring.
+DESCRIPTION_CHARS = 60
+
+
+def product_text(name: str, description: str = "") -> str:
+    """The text a product or a demand is compared by: its name and the start of its description."""
+    return f"{name}. {description[:DESCRIPTION_CHARS]}" if description else name
+
+
+class TextEncoder:
+    """Encodes texts as L2-normalised TF-IDF rows, so a dot product is a cosine in [0, 1]."""
+
+    def __init__(self, corpus: Iterable[str]) -> None:
+        self._union: FeatureUnion = make_union(
+            TfidfVectorizer(
+                analyzer="word",
+                ngram_range=(1, 2),
+                preprocessor=fold_words,
+                token_pattern=r"(?u)\b\w+\b",  # one-letter syllables count in Vietnamese
+                sublinear_tf=True,
+                dtype=np.float32,
+            ),
+            TfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=(2, 4),
+                preprocessor=fold_words,
+                sublinear_tf=True,
+                dtype=np.float32,
+            ),
+        )
+        self._union.fit(list(corpus))
+        self.n_features: int = self.encode([""]).shape[1]
+
+    def encode(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """Shape (len(texts), n_features), float32, each non-empty row of unit length."""
+        matrix = normalize(self._union.transform(list(texts)), norm="l2", copy=False)
+        return sparse.csr_matrix(matrix, dtype=np.float32)

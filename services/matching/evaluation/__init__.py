@@ -1,0 +1,1 @@
+"""The labelled evaluation set of the matching service and the runner that scores it."""
