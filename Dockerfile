@@ -1,13 +1,13 @@
 # One image for every Python service of Kết Nối; each compose service picks its command.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 KETNOI_STATE_DIR=/var/lib/ketnoi
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 KETNOI_STATE_DIR=/state
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY shared ./shared
 COPY services ./services
 COPY deploy ./deploy
-RUN pip install --no-cache-dir -e . && useradd --system --home /var/lib/ketnoi ketnoi \
-    && mkdir -p /var/lib/ketnoi && chown ketnoi /var/lib/ketnoi
+RUN pip install --no-cache-dir -e . && useradd --system --home /state ketnoi \
+    && mkdir -p /state/identity && chown -R ketnoi /state
 USER ketnoi
 CMD ["ketnoi", "--help"]

@@ -10,6 +10,9 @@ from rich.table import Table
 
 from services.cli import kafka_broker, smoke
 from services.cli.health import group_is_serving
+from services.cli.importer import import_app
+from services.cli.org import org_app
+from services.cli.seed import seed_command
 from services.cli.supervisor import Supervisor
 from services.cli.topology import PROCESSES
 from shared.kafka.admin import ensure_topics
@@ -123,3 +126,9 @@ def worker_health(group: str) -> None:
         console.print(f"consumer group {group} is not serving")
         raise typer.Exit(1)
     console.print(f"consumer group {group} is serving")
+
+
+# Organisations, demo data and imports (their code lives in org.py, seed.py, importer.py).
+app.add_typer(org_app, name="org")
+app.command("seed")(seed_command)
+app.add_typer(import_app, name="import")

@@ -30,11 +30,60 @@ def python_module(module: str, *args: str) -> tuple[str, ...]:
     return (sys.executable, "-m", module, *args)
 
 
+def ingest_service(
+    name: str, port: int, what: str, consumer_group: str, reads: str
+) -> tuple[Process, ...]:
+    """An ingest service's three processes: its HTTP API (which migrates its tables first), the
+    relay that publishes its outbox to Kafka, and the consumer that keeps its read models."""
+    module = f"services.{name}"
+    return (
+        Process(
+            name=f"{name}-api",
+            argv=python_module(module, "serve"),
+            description=f"HTTP API: {what}",
+            port_env=f"{name.upper()}_PORT",
+            default_port=port,
+        ),
+        Process(
+            name=f"{name}-relay",
+            argv=python_module(module, "relay"),
+            description=f"publishes the {name} outbox to Kafka (one per SQLite database)",
+        ),
+        Process(
+            name=f"{name}-consumer",
+            argv=python_module(module, "consume"),
+            description=f"stores {reads} for the read endpoints",
+            consumer_group=consumer_group,
+        ),
+    )
+
+
 PROCESSES: tuple[Process, ...] = (
     Process(
         name="smoke-worker",
         argv=python_module("services.smoke", "worker", "--loglevel", "info"),
         description="faust-streaming worker answering SmokePing with SmokePong",
         consumer_group="ketnoi-smoke",
+    ),
+    *ingest_service(
+        "cooperatives",
+        8001,
+        "cooperatives' profiles, products and credit needs",
+        "ketnoi-cooperatives-read-models",
+        "sourcing matches and the demands they name",
+    ),
+    *ingest_service(
+        "businesses",
+        8002,
+        "enterprises' sourcing demands",
+        "ketnoi-businesses-read-models",
+        "sourcing matches and the cooperatives they name",
+    ),
+    *ingest_service(
+        "banks",
+        8003,
+        "loan products and decisions on leads",
+        "ketnoi-banks-read-models",
+        "loan leads and the cooperatives and credit needs they name",
     ),
 )

@@ -1,0 +1,112 @@
+"""What the businesses API reads and answers (Create / Update / Public per resource)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from shared.contract.events import Recurrence
+from shared.contract.values import LongText, Reason, RequiredCertification, ShortText, Vnd
+from shared.storage.directory import CooperativeSummary
+from shared.web.schemas import ApiModel, Place, QuantityIn, json_schema_examples
+
+DEMAND_EXAMPLE: dict[str, Any] = {
+    "product": "Mực khô",
+    "description": "Mực ống khô loại 1, 10–12 con/kg, đóng gói hút chân không",
+    "quantity": {"amount": 5, "unit": "tạ"},
+    "recurrence": "monthly",
+    "required_certifications": [{"kind": "ocop", "min_stars": 3}],
+    "delivery_place": "dong-hoi",
+    "delivery_from": "2026-03-01",
+    "delivery_until": "2026-12-31",
+    "price_min_vnd": 450_000,
+    "price_max_vnd": 600_000,
+}
+
+
+class DemandIn(ApiModel):
+    product: ShortText = Field(description="Sản phẩm cần mua")
+    description: LongText = ""
+    quantity: QuantityIn = Field(description="per month when monthly, in total when one-off")
+    recurrence: Recurrence = Field(description="monthly: mỗi tháng; one_off: một lần")
+    required_certifications: list[RequiredCertification] = Field(
+        default_factory=list, max_length=10
+    )
+    delivery_place: Place = Field(description="a district, the province, or another province")
+    delivery_from: date
+    delivery_until: date
+    price_min_vnd: Vnd | None = Field(default=None, description="per unit of the quantity")
+    price_max_vnd: Vnd | None = Field(default=None, description="per unit of the quantity")
+
+    @field_validator("delivery_until")
+    @classmethod
+    def _until_after_from(cls, until: date, info: ValidationInfo) -> date:
+        start = info.data.get("delivery_from")
+        if isinstance(start, date) and until < start:
+            raise ValueError(f"must not be before delivery_from ({start.isoformat()})")
+        return until
+
+    @field_validator("price_max_vnd")
+    @classmethod
+    def _max_above_min(cls, highest: int | None, info: ValidationInfo) -> int | None:
+        lowest = info.data.get("price_min_vnd")
+        if highest is not None and isinstance(lowest, int) and highest < lowest:
+            raise ValueError(f"must not be below price_min_vnd ({lowest})")
+        return highest
+
+
+class DemandCreate(DemandIn):
+    model_config = json_schema_examples(DEMAND_EXAMPLE)
+
+
+class DemandUpdate(DemandIn):
+    """The whole demand as it should be now (PUT replaces it)."""
+
+    model_config = json_schema_examples({**DEMAND_EXAMPLE, "quantity": {"amount": 8, "unit": "tạ"}})
+
+
+class DemandClose(ApiModel):
+    model_config = json_schema_examples({"reason": "Đã tìm đủ nhà cung cấp"})
+
+    reason: LongText = ""
+
+
+class DemandStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class DemandPublic(ApiModel):
+    demand_id: str
+    business_id: str = Field(description="the organisation of the business that posted it")
+    product: str
+    description: str
+    quantity: QuantityIn
+    recurrence: Recurrence
+    required_certifications: list[RequiredCertification]
+    delivery_place: str
+    delivery_from: date
+    delivery_until: date
+    price_min_vnd: int | None
+    price_max_vnd: int | None
+    status: DemandStatus
+    closed_reason: str
+    version: int
+    posted_at: datetime
+    updated_at: datetime
+
+
+class MatchForDemand(ApiModel):
+    match_id: str
+    cooperative_id: str
+    product_id: str
+    product_name: str | None = Field(description="null until the cooperative's profile arrives")
+    partners: list[str] = Field(description="cooperatives proposed with this one as a group")
+    score: float
+    rank: int
+    components: dict[str, float]
+    reasons: list[Reason]
+    cooperative: CooperativeSummary | None

@@ -1,0 +1,7 @@
+"""``python -m services.cooperatives serve|relay|consume|migrate``."""
+
+from services.cooperatives.service import SPEC, create_app
+from shared.web.process import command_line
+
+if __name__ == "__main__":
+    command_line(SPEC, create_app)()

@@ -1,0 +1,73 @@
+"""The read side: what a caller may see of cooperatives, their needs and their matches."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from services.cooperatives import orm
+from services.cooperatives.orm import CooperativeRow, CreditNeedRow
+from services.cooperatives.repository import Cooperatives, to_credit_need, to_profile
+from services.cooperatives.schemas import (
+    CooperativePublic,
+    CreditNeedPublic,
+    DemandSummary,
+    MatchForCooperative,
+)
+from shared.identity.model import Caller
+from shared.storage.directory import Directory, summary
+from shared.storage.sourcing_matches import SourcingMatches
+from shared.web.access import owner_scope, to_read
+
+
+def public(row: CooperativeRow) -> CooperativePublic:
+    return CooperativePublic.model_validate(
+        {
+            **to_profile(row).model_dump(),
+            "version": row.version,
+            "registered_at": row.created_at,
+            "updated_at": row.updated_at,
+        }
+    )
+
+
+def credit_need(row: CreditNeedRow) -> CreditNeedPublic:
+    return CreditNeedPublic.model_validate(
+        {**to_credit_need(row).model_dump(), "submitted_at": row.submitted_at}
+    )
+
+
+def cooperative(session: Session, caller: Caller, cooperative_id: str) -> CooperativePublic:
+    return public(to_read(Cooperatives(session), caller, cooperative_id))
+
+
+def cooperatives(
+    session: Session, caller: Caller, limit: int, offset: int
+) -> list[CooperativePublic]:
+    """Organisers see every cooperative; a cooperative sees its own."""
+    rows = Cooperatives(session).page(owner_scope(caller), limit, offset)
+    return [public(row) for row in rows]
+
+
+def credit_needs(
+    session: Session, caller: Caller, cooperative_id: str, limit: int, offset: int
+) -> list[CreditNeedPublic]:
+    repository = Cooperatives(session)
+    to_read(repository, caller, cooperative_id)
+    return [credit_need(row) for row in repository.credit_needs(cooperative_id, limit, offset)]
+
+
+def matches(
+    session: Session, caller: Caller, cooperative_id: str, limit: int
+) -> list[MatchForCooperative]:
+    to_read(Cooperatives(session), caller, cooperative_id)
+    found = SourcingMatches(orm.sourcing_matches).for_cooperative(session, cooperative_id, limit)
+    demands = Directory(orm.known_demands).get_many(session, (m.demand_id for m in found))
+    return [
+        MatchForCooperative.model_validate(
+            {
+                **match.model_dump(exclude={"cooperative_id", "model_version"}),
+                "demand": summary(DemandSummary, demands.get(match.demand_id)),
+            }
+        )
+        for match in found
+    ]

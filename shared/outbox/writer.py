@@ -1,0 +1,41 @@
+"""Writing events into the outbox, inside the transaction that changes the rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table, insert
+from sqlalchemy.orm import Session
+
+from shared.contract.envelope import Envelope, encode, wrap
+from shared.contract.events import EventPayload
+from shared.storage.types import utc_now
+from shared.topics import Topic
+
+
+class Outbox:
+    """Adds events to a service's outbox in the session's current transaction.
+
+    The event is checked against the contract here, so a bad event fails the request that
+    made it instead of blocking the relay later.
+    """
+
+    def __init__(self, session: Session, table: Table, producer: str) -> None:
+        self._session = session
+        self._table = table
+        self._producer = producer
+
+    def add(self, topic: Topic, payload: EventPayload) -> Envelope[Any]:
+        envelope = wrap(payload, producer=self._producer)
+        raw = encode(topic.name, envelope)
+        self._session.execute(
+            insert(self._table).values(
+                event_id=str(envelope.event_id),
+                topic=topic.name,
+                key=envelope.key,
+                event_type=envelope.type,
+                envelope=raw.decode("utf-8"),
+                created_at=utc_now(),
+            )
+        )
+        return envelope

@@ -1,0 +1,59 @@
+"""Bearer-token authentication and role checks, as dependencies.
+
+Routes ask for a role with a typed alias, e.g.::
+
+    CooperativeMember = Annotated[Caller, Depends(require_role(Role.COOPERATIVE))]
+
+Whether the caller may touch a given object is decided where the object is loaded (the
+service's repository), with :meth:`Caller.may_read` and :meth:`Caller.owns`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.identity.model import Caller, Role
+from shared.identity.tokens import InvalidToken
+from shared.web.dependencies import ContextDep
+from shared.web.errors import Forbidden, Unauthenticated
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    bearerFormat="JWT",
+    description="A token from `ketnoi org create` (Ed25519-signed JWT naming your organisation)",
+)
+
+
+def current_caller(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    context: ContextDep,
+) -> Caller:
+    if credentials is None:
+        raise Unauthenticated("send 'Authorization: Bearer <token>'")
+    verifier = context.verifiers.get()
+    try:
+        return verifier.verify(credentials.credentials)
+    except InvalidToken as error:
+        raise Unauthenticated(f"the token does not verify: {error}", code="invalid_token") from None
+
+
+CurrentCaller = Annotated[Caller, Depends(current_caller)]
+
+
+def require_role(*roles: Role) -> Callable[[Caller], Caller]:
+    allowed = " or ".join(role.value for role in roles)
+
+    def dependency(caller: CurrentCaller) -> Caller:
+        if caller.role not in roles:
+            raise Forbidden(f"this needs the role {allowed}; your token's role is {caller.role}")
+        return caller
+
+    return dependency
+
+
+Organiser = Annotated[Caller, Depends(require_role(Role.ORGANISER))]
+"""Sở Công Thương, Liên minh HTX: read everything, import spreadsheets."""

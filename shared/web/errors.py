@@ -1,0 +1,241 @@
+"""One error format for every service, and the exceptions that produce it.
+
+Every 4xx and 5xx answer has the same body::
+
+    {"error": {"code": "validation_failed", "message": "…",
+               "fields": [{"field": "products[0].monthly_capacity.unit",
+                           "reason": "unknown unit 'bao'; known units: …"}]}}
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+log = logging.getLogger(__name__)
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="where, as in the request: products[0].monthly_capacity.unit")
+    reason: str
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable, for programs: validation_failed, not_found, …")
+    message: str = Field(description="for people")
+    fields: list[FieldProblem] = Field(default_factory=list)
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class ApiError(Exception):
+    """An answer other than success, raised by a handler or a dependency."""
+
+    status_code: ClassVar[int] = 400
+    default_code: ClassVar[str] = "bad_request"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, fields: Iterable[FieldProblem] = ()
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.fields = list(fields)
+
+
+class BadRequest(ApiError):
+    status_code = 400
+    default_code = "bad_request"
+
+
+class Unauthenticated(ApiError):
+    status_code = 401
+    default_code = "unauthenticated"
+
+
+class Forbidden(ApiError):
+    status_code = 403
+    default_code = "forbidden"
+
+
+class NotFound(ApiError):
+    status_code = 404
+    default_code = "not_found"
+
+    @classmethod
+    def of(cls, kind: str, identifier: str) -> NotFound:
+        # Also the answer for another tenant's object: it must not learn that it exists.
+        return cls(f"no {kind} {identifier!r}")
+
+
+class Conflict(ApiError):
+    status_code = 409
+    default_code = "conflict"
+
+
+class InvalidInput(ApiError):
+    status_code = 422
+    default_code = "validation_failed"
+
+    @classmethod
+    def at(cls, field: str, reason: str) -> InvalidInput:
+        return cls(f"{field}: {reason}", fields=[FieldProblem(field=field, reason=reason)])
+
+
+class ServiceUnavailable(ApiError):
+    status_code = 503
+    default_code = "service_unavailable"
+
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+}
+
+_DESCRIPTIONS = {
+    400: "Malformed request (for example, the body is not JSON)",
+    401: "No bearer token, or a token that does not verify",
+    403: "The token's role may not do this",
+    404: "No such object, or it belongs to another organisation",
+    409: "The object's state forbids this (closed, withdrawn, already registered, changed)",
+    422: "A field is invalid; `fields` names each one and says why",
+}
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a route: each error status with the one error schema."""
+    return {
+        status: {"model": ErrorResponse, "description": _DESCRIPTIONS[status]}
+        for status in statuses
+    }
+
+
+# The error answers of each kind of route, for its ``responses=``.
+CREATING = documented(400, 401, 403, 409, 422)
+LISTING = documented(401, 403, 422)
+READING = documented(401, 403, 404, 422)
+CHANGING = documented(400, 401, 403, 404, 409, 422)
+
+
+def error_response(
+    status_code: int,
+    code: str,
+    message: str,
+    fields: Sequence[FieldProblem] = (),
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    body = ErrorResponse(error=ErrorDetail(code=code, message=message, fields=list(fields)))
+    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers=headers)
+
+
+def field_path(location: Sequence[int | str]) -> str:
+    """('body', 'products', 0, 'unit') -> 'products[0].unit'; a header keeps its name."""
+    parts = list(location)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        source = parts.pop(0)
+        if source == "header" and parts:
+            return "-".join(word.capitalize() for word in str(parts[0]).split("-"))
+    if not parts:
+        return "(body)"
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _reason(item: dict[str, Any]) -> str:
+    message = str(item.get("msg", "invalid"))
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    if item.get("type") == "missing":
+        return "required"
+    return message
+
+
+def _on_validation_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    items = list(error.errors())
+    if any(item.get("type") == "json_invalid" for item in items):
+        detail = next(item for item in items if item.get("type") == "json_invalid")
+        return error_response(400, "malformed_json", f"the body is not valid JSON: {detail['msg']}")
+    fields = [FieldProblem(field=field_path(item["loc"]), reason=_reason(item)) for item in items]
+    summary = "; ".join(f"{problem.field}: {problem.reason}" for problem in fields[:3])
+    more = f" (and {len(fields) - 3} more)" if len(fields) > 3 else ""
+    return error_response(422, "validation_failed", f"invalid request: {summary}{more}", fields)
+
+
+def _on_api_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApiError)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthenticated) else None
+    return error_response(error.status_code, error.code, error.message, error.fields, headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path (Starlette names only the first route's):
+    asked of the routes themselves, one method at a time."""
+    allowed = []
+    for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
+
+
+def _on_http_exception(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    code = _STATUS_CODES.get(error.status_code, "error")
+    message = str(error.detail) if error.detail else code.replace("_", " ")
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return error_response(error.status_code, code, message, headers=headers)
+
+
+def _on_stale_data(_request: Request, _error: Exception) -> JSONResponse:
+    return error_response(
+        409, "changed_concurrently", "the object was changed by another request; read it again"
+    )
+
+
+def _on_integrity_error(_request: Request, error: Exception) -> JSONResponse:
+    # A unique constraint caught what the handler's own checks missed (two requests raced).
+    log.info("integrity error answered with 409: %s", error)
+    return error_response(409, "conflict", "this conflicts with data that exists already")
+
+
+def _on_unexpected(_request: Request, error: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=error)
+    return error_response(500, "internal_error", "an internal error; it has been logged")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(ApiError, _on_api_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(StaleDataError, _on_stale_data)
+    app.add_exception_handler(IntegrityError, _on_integrity_error)
+    app.add_exception_handler(Exception, _on_unexpected)

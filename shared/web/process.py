@@ -1,0 +1,109 @@
+"""The command line of one service's processes: ``python -m services.<name> serve|relay|consume``.
+
+- ``serve``: migrate the service's tables, then answer HTTP (uvicorn).
+- ``relay``: publish the outbox to Kafka until stopped (one per SQLite file; several on PostgreSQL).
+- ``consume``: store what the scoring service emits, for the read endpoints.
+- ``migrate`` / ``revision``: Alembic, for operators and developers.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+import uvicorn
+from fastapi import FastAPI
+
+from shared.kafka.consumer import EventConsumer
+from shared.outbox.relay import OutboxRelay, relay_publisher_factory
+from shared.settings import KafkaSettings
+from shared.storage import migrations
+from shared.storage.database import open_database
+from shared.web.service import ServiceSpec
+from shared.web.settings import ServiceSettings
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def _logging(settings: ServiceSettings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def command_line(
+    spec: ServiceSpec, create_app: Callable[[ServiceSettings], FastAPI]
+) -> typer.Typer:
+    cli = typer.Typer(help=f"{spec.title}: its processes.", no_args_is_help=True)
+
+    def migrate_to_head(settings: ServiceSettings) -> None:
+        migrations.upgrade(spec.name, spec.migrations, settings.resolved_database_url())
+
+    @cli.command()
+    def serve() -> None:
+        """Migrate, then serve HTTP on <SERVICE>_HOST:<SERVICE>_PORT."""
+        settings = spec.settings()
+        _logging(settings)
+        migrate_to_head(settings)
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+            proxy_headers=False,
+        )
+
+    @cli.command()
+    def migrate() -> None:
+        """Bring the service's tables to the newest revision."""
+        settings = spec.settings()
+        _logging(settings)
+        migrate_to_head(settings)
+
+    @cli.command()
+    def revision(message: Annotated[str, typer.Option("-m", "--message")]) -> None:
+        """Write a new migration from the difference between the models and the database."""
+        settings = spec.settings()
+        migrations.revision(spec.name, spec.migrations, settings.resolved_database_url(), message)
+
+    @cli.command()
+    def relay() -> None:
+        """Publish the outbox to Kafka until SIGTERM."""
+        settings = spec.settings()
+        _logging(settings)
+        migrate_to_head(settings)
+        database = open_database(settings.resolved_database_url())
+        publishers = relay_publisher_factory(f"{spec.name}-relay", KafkaSettings())
+        OutboxRelay(database, spec.outbox, publishers).run(_stop_on_signals())
+        database.dispose()
+
+    @cli.command()
+    def consume() -> None:
+        """Store the scoring service's events for the read endpoints, until SIGTERM."""
+        if spec.consumer is None:
+            raise typer.BadParameter(f"{spec.name} consumes no events")
+        settings = spec.settings()
+        _logging(settings)
+        migrate_to_head(settings)
+        database = open_database(settings.resolved_database_url())
+        consumer = EventConsumer(
+            [topic.name for topic in spec.consumer.topics],
+            spec.consumer.group_id,
+            spec.consumer.handler(database),
+        )
+        try:
+            consumer.run(_stop_on_signals())
+        finally:
+            consumer.close()
+            database.dispose()
+
+    return cli
