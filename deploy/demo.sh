@@ -14,4 +14,4 @@ ketnoi org init
 ketnoi up "$@"
 say "Loading the Quảng Bình demo data through the public APIs"
 ketnoi seed
-say "Ready. Try: ketnoi status · the APIs' docs at http://127.0.0.1:8001/docs, :8002/docs, :8003/docs · ketnoi down"
+say "Ready. Try: ketnoi status · the APIs' docs at http://127.0.0.1:8001/docs, :8002/docs, :8003/docs, :8004/docs (conferences) · ketnoi down"

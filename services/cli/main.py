@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from services.cli import kafka_broker, smoke
+from services.cli.conferences import conference_app
 from services.cli.health import group_is_serving
 from services.cli.importer import import_app
 from services.cli.org import org_app
@@ -132,3 +133,4 @@ def worker_health(group: str) -> None:
 app.add_typer(org_app, name="org")
 app.command("seed")(seed_command)
 app.add_typer(import_app, name="import")
+app.add_typer(conference_app, name="conference")

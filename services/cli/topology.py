@@ -30,11 +30,11 @@ def python_module(module: str, *args: str) -> tuple[str, ...]:
     return (sys.executable, "-m", module, *args)
 
 
-def ingest_service(
+def http_service(
     name: str, port: int, what: str, consumer_group: str, reads: str
 ) -> tuple[Process, ...]:
-    """An ingest service's three processes: its HTTP API (which migrates its tables first), the
-    relay that publishes its outbox to Kafka, and the consumer that keeps its read models."""
+    """A service's three processes: its HTTP API (which migrates its tables first), the relay
+    that publishes its outbox to Kafka, and the consumer that keeps its read models."""
     module = f"services.{name}"
     return (
         Process(
@@ -65,25 +65,33 @@ PROCESSES: tuple[Process, ...] = (
         description="faust-streaming worker answering SmokePing with SmokePong",
         consumer_group="ketnoi-smoke",
     ),
-    *ingest_service(
+    *http_service(
         "cooperatives",
         8001,
         "cooperatives' profiles, products and credit needs",
         "ketnoi-cooperatives-read-models",
         "sourcing matches and the demands they name",
     ),
-    *ingest_service(
+    *http_service(
         "businesses",
         8002,
         "enterprises' sourcing demands",
         "ketnoi-businesses-read-models",
         "sourcing matches and the cooperatives they name",
     ),
-    *ingest_service(
+    *http_service(
         "banks",
         8003,
         "loan products and decisions on leads",
         "ketnoi-banks-read-models",
         "loan leads and the cooperatives and credit needs they name",
+    ),
+    # Linkage conferences: pairing jobs run inside the API process (one solve at a time).
+    *http_service(
+        "conferences",
+        8004,
+        "linkage conferences: invitations, pairing jobs, schedules, agendas, outcomes",
+        "ketnoi-conferences-read-models",
+        "candidate pairs (matches and leads) and the cooperatives directory",
     ),
 )

@@ -51,3 +51,44 @@ def agenda_ics(
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def schedule_ics(
+    conference: Conference,
+    schedule: Schedule,
+    language: Language,
+    *,
+    stamp: datetime | None = None,
+) -> bytes:
+    """Every meeting of the conference as one calendar, for the organisers' desk."""
+    stamp = stamp or datetime.now(UTC)
+    zone = ZoneInfo(conference.timezone)
+    people = conference.participants_by_id()
+    calendar = Calendar()
+    calendar.add("prodid", "-//Ket Noi//Linkage conferences//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", conference.name)
+    order = {slot.slot_id: slot.start for slot in conference.slots}
+    for meeting in sorted(schedule.meetings, key=lambda m: (order[m.slot_id], m.table)):
+        slot = conference.slot(meeting.slot_id)
+        names = [
+            people[pid].name if pid in people else pid
+            for pid in (meeting.cooperative_id, meeting.counterpart_id)
+        ]
+        event = Event()
+        event.add("uid", f"{meeting.meeting_id}@{conference.conference_id}.ketnoi")
+        event.add("sequence", schedule.revision)
+        event.add("dtstamp", stamp)
+        event.add("dtstart", conference.starts_at(slot).replace(tzinfo=zone))
+        event.add("dtend", conference.ends_at(slot).replace(tzinfo=zone))
+        event.add("summary", f"{names[0]} – {names[1]} ({text('table', language)} {meeting.table})")
+        event.add(
+            "location",
+            text("event_location", language, venue=conference.venue, table=meeting.table),
+        )
+        why = "; ".join(reason.text(language) for reason in meeting.why)
+        if why:
+            event.add("description", f"{text('why', language)}: {why}")
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

@@ -1,0 +1,1 @@
+"""Alembic migrations of this service (see shared/storage/migrations.py)."""
