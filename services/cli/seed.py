@@ -468,9 +468,9 @@ def seed_command(
     console.print(table)
     console.print(f"organisations and their tokens: {credentials}")
     for name, client in clients.items():
-        console.print(f"{name:>13}: {client.base_url}docs")
+        console.print(f"{name:>13}: {str(client.base_url).rstrip('/')}/docs")
     first = plan.of_role(Role.COOPERATIVE)[0].organisation_id
     console.print(
         'try: curl -H "Authorization: Bearer $(ketnoi org token '
-        f'{first})" {clients["cooperatives"].base_url}v1/cooperatives'
+        f'{first})" {str(clients["cooperatives"].base_url).rstrip("/")}/v1/cooperatives'
     )
