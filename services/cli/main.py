@@ -12,6 +12,7 @@ from services.cli import kafka_broker, smoke
 from services.cli.conferences import conference_app
 from services.cli.health import group_is_serving
 from services.cli.importer import import_app
+from services.cli.matching import matching_app
 from services.cli.org import org_app
 from services.cli.seed import seed_command
 from services.cli.supervisor import Supervisor
@@ -134,3 +135,5 @@ app.add_typer(org_app, name="org")
 app.command("seed")(seed_command)
 app.add_typer(import_app, name="import")
 app.add_typer(conference_app, name="conference")
+# evaluate, train and explain stand at the top level: `ketnoi explain NEED_ID`.
+app.add_typer(matching_app)

@@ -65,6 +65,13 @@ PROCESSES: tuple[Process, ...] = (
         description="faust-streaming worker answering SmokePing with SmokePong",
         consumer_group="ketnoi-smoke",
     ),
+    Process(
+        name="matching-worker",
+        # No faust web server: its health is the consumer group's (ketnoi health worker).
+        argv=python_module("services.matching", "worker", "--without-web", "--loglevel", "info"),
+        description="faust-streaming worker: sourcing matches and loan leads, with retractions",
+        consumer_group="ketnoi-matching",
+    ),
     *http_service(
         "cooperatives",
         8001,

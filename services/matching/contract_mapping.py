@@ -8,7 +8,8 @@ routes any consumed event to the engine, so a worker is decode, apply, publish.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -139,7 +140,10 @@ def parse_loan_product(data: Mapping[str, Any]) -> model.LoanProduct:
 # --- outbound -------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8192)
 def reason(domain_reason: Reason) -> values.Reason:
+    """Validated once per sentence: the same reasons recur across thousands of matches, and
+    contract records are immutable, so one instance serves them all."""
     return values.Reason(code=domain_reason.code, en=domain_reason.en, vi=domain_reason.vi)
 
 
@@ -292,3 +296,45 @@ def apply_event(
             )
             return Applied(result.delta, result.examples)
     return Applied()
+
+
+_PROFILES = (contract.CooperativeRegistered, contract.CooperativeUpdated)
+_DEMANDS = (contract.SourcingDemandPosted, contract.SourcingDemandUpdated)
+
+
+def apply_events(
+    engine: MatchingEngine, events: Sequence[tuple[contract.EventPayload, date]]
+) -> Applied:
+    """Several consumed events, in order, as one change. Consecutive profiles, and consecutive
+    demands, go to the engine together: it ranks each affected demand once per run instead of
+    once per event, and publishes only where the run ends."""
+    delta, feedback = MatchDelta(), list[FeedbackExample]()
+    profiles: list[contract.CooperativeProfile] = []
+    demands: list[contract.SourcingDemand] = []
+
+    def flush() -> MatchDelta:
+        changed = MatchDelta()
+        if profiles:
+            changed = engine.upsert_cooperatives([cooperative(p) for p in profiles])
+        elif demands:
+            changed = engine.upsert_demands([demand(d) for d in demands])
+        profiles.clear()
+        demands.clear()
+        return changed
+
+    for payload, occurred_on in events:
+        if isinstance(payload, _PROFILES):
+            if demands:
+                delta += flush()
+            profiles.append(payload)
+        elif isinstance(payload, _DEMANDS):
+            if profiles:
+                delta += flush()
+            demands.append(payload)
+        else:
+            delta += flush()
+            applied = apply_event(engine, payload, occurred_on)
+            delta += applied.delta
+            feedback.extend(applied.feedback)
+    delta += flush()
+    return Applied(delta, tuple(feedback))

@@ -62,7 +62,7 @@ from services.matching.domain.scoring_model import (
 from services.matching.domain.sourcing import DemandRows, OfferRows, SourcingScorer
 from services.matching.domain.sourcing_index import OfferIndex, RankedOffer, Ranking
 from services.matching.domain.taxonomy import Taxonomy, default_taxonomy
-from services.matching.domain.text_index import TextEncoder
+from services.matching.domain.text_index import TextEncoder, product_text
 
 TOP_K = 10
 # Above this many changed offers, ranking every open demand again is cheaper than finding
@@ -144,6 +144,9 @@ class MatchingEngine:
         self._leads: dict[str, dict[str, LoanLead]] = {}  # bank -> lead id -> published
         self._dropped: dict[str, Reason] = {}  # lead id -> why it stopped being a candidate
         self._confirmed: set[str] = set()  # cooperatives with a signed buyer
+        # cooperatives with a live match on the output topic, whoever published it: a worker
+        # that owns only some demands learns the others' matches from there
+        self._matched_anywhere: set[str] = set()
         self._history: dict[str, _Published] = {}
 
     # --- models ---------------------------------------------------------------------------
@@ -268,7 +271,7 @@ class MatchingEngine:
         involved |= {m.cooperative_id for new in proposed.values() for m in new.values()}
         before = {c for c in involved if self._matched.get(c)}
         found: list[SourcingMatch] = []
-        retracted: list[Retraction] = []
+        gone: list[SourcingMatch] = []
         for demand_id in wanted:
             old = self._matches.get(demand_id, {})
             new: dict[str, SourcingMatch] = {}
@@ -280,10 +283,9 @@ class MatchingEngine:
                     # is unchanged, and the sentences cost more than the scores.
                     new[match_id] = self._with_reasons(match, proposed[demand_id])
                     found.append(new[match_id])
-            for match_id, match in old.items():
-                if match_id not in new:
-                    retracted.append(self._retraction(match))
+            gone.extend(match for match_id, match in old.items() if match_id not in new)
             self._publish_matches(demand_id, old, new)
+        retracted = self._retractions(gone)
         # A cooperative that gained its first buyer, or lost its last, is a different lead.
         flipped = sorted(c for c in involved if bool(self._matched.get(c)) != (c in before))
         needs = [self._needs[n] for c in flipped for n in sorted(self._needs_of.get(c, ()))]
@@ -382,6 +384,20 @@ class MatchingEngine:
             reasons += (sourcing_reasons.group_proposal(len(match.partners), amount, demand),)
         return dataclasses.replace(match, reasons=reasons)
 
+    def _retractions(self, gone: Sequence[SourcingMatch]) -> list[Retraction]:
+        """Retractions of matches no longer proposed, each with its reason; the texts their
+        reasons compare are encoded together first."""
+        texts = []
+        for match in gone:
+            demand = self._demands.get(match.demand_id)
+            if demand is not None:
+                texts.append(product_text(demand.product, demand.description))
+            offer = self._offers.get(match.cooperative_id, {}).get(match.product_id)
+            if offer is not None:
+                texts.append(product_text(offer.name, offer.description))
+        self._assessor.encode(texts)
+        return [self._retraction(match) for match in gone]
+
     def _retraction(self, match: SourcingMatch) -> Retraction:
         return Retraction(
             match_id=match.match_id,
@@ -461,7 +477,8 @@ class MatchingEngine:
     def _buyer(self, cooperative_id: str) -> float:
         if cooperative_id in self._confirmed:
             return CONFIRMED_BUYER
-        return MATCHED_BUYER if self._matched.get(cooperative_id) else 0.0
+        matched = self._matched.get(cooperative_id) or cooperative_id in self._matched_anywhere
+        return MATCHED_BUYER if matched else 0.0
 
     def _refresh_leads(
         self, needs: Sequence[CreditNeed], products: Iterable[LoanProduct]
@@ -546,7 +563,9 @@ class MatchingEngine:
                             match_id=lead_id,
                             match_kind="lead",
                             cooperative_id=lead.cooperative_id,
-                            reason=self._dropped.pop(lead_id, LOAN_PRODUCT_WITHDRAWN),
+                            reason=self._dropped.pop(lead_id)
+                            if lead_id in self._dropped
+                            else self._why_not_lead(lead),
                             bank_id=bank_id,
                         )
                     )
@@ -555,6 +574,19 @@ class MatchingEngine:
             else:
                 self._leads.pop(bank_id, None)
         return MatchDelta((), tuple(found), tuple(retracted))
+
+    def _why_not_lead(self, lead: LoanLead) -> Reason:
+        """Why a published lead is no longer one, when no change on the way said so (a lead
+        restored from the output topic and found stale by ``reconcile``)."""
+        product = self._products.get(lead.loan_product_id)
+        if product is None:
+            return LOAN_PRODUCT_WITHDRAWN
+        need = self._needs.get(lead.credit_need_id)
+        cooperative = self._cooperatives.get(lead.cooperative_id)
+        if need is None or cooperative is None:
+            return sourcing_reasons.COOPERATIVE_REMOVED
+        failures = failed_rules(need, cooperative, product)
+        return failures[0].reason if failures else LOAN_PRODUCT_WITHDRAWN
 
     def leads_for(self, bank_id: str) -> list[LoanLead]:
         """The bank's published leads, best first."""
@@ -601,6 +633,22 @@ class MatchingEngine:
             delta = self._refresh_leads(needs, self._products.values())
         return FeedbackResult(examples, delta)
 
+    # --- several workers ------------------------------------------------------------------
+
+    def note_published_match(self, cooperative_id: str, matched: bool) -> MatchDelta:
+        """Whether the cooperative has a live sourcing match on the output topic, whoever
+        published it. A worker that owns only some demands does not see the others' matches,
+        yet a match anywhere makes the cooperative's credit needs better leads."""
+        before = self._buyer(cooperative_id)
+        if matched:
+            self._matched_anywhere.add(cooperative_id)
+        else:
+            self._matched_anywhere.discard(cooperative_id)
+        if self._buyer(cooperative_id) == before:
+            return MatchDelta()
+        needs = [self._needs[n] for n in sorted(self._needs_of.get(cooperative_id, ()))]
+        return self._refresh_leads(needs, self._products.values())
+
     # --- restart --------------------------------------------------------------------------
 
     def restore_published(self, items: Iterable[SourcingMatch | LoanLead | Retraction]) -> None:
@@ -628,3 +676,12 @@ class MatchingEngine:
                 self._publish_matches(item.demand_id, old, rest)
             elif item.bank_id is not None:
                 self._leads.get(item.bank_id, {}).pop(item.match_id, None)
+
+    def reconcile(self) -> MatchDelta:
+        """What the current state proposes, against what ``restore_published`` said is out:
+        new and changed matches and leads, and retractions of published ones that no longer
+        hold (a closed demand's, say). After a restart that replayed every input to its end,
+        this publishes exactly what never made it out, whichever input it came from."""
+        delta = self._refresh_demands(set(self._demands) | set(self._matches))
+        delta += self._refresh_leads(list(self._needs.values()), self._products.values())
+        return delta + self._rank_banks(set(self._leads) | set(self._candidates))

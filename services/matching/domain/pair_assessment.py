@@ -9,6 +9,7 @@ pairwise scorer the index is compared with.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from scipy import sparse
@@ -22,6 +23,8 @@ from services.matching.domain.sourcing import MIN_TEXT, SourcingScorer
 from services.matching.domain.taxonomy import BROADER_KIND
 from services.matching.domain.text_index import product_text
 from shared import reference
+
+VECTORS_KEPT = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +58,35 @@ class PairAssessor:
     def __init__(self, scorer: SourcingScorer) -> None:
         self.scorer = scorer
         self.taxonomy = scorer.taxonomy
+        # Each retraction's reason assesses one pair, and encoding one text alone costs a few
+        # milliseconds of sklearn overhead: texts are encoded many at a time (``encode``) and
+        # kept, since the same ones come back (a re-ranking retracts several offers of one
+        # demand). The vectors are only read.
+        self._vectors: dict[str, dict[int, float]] = {}
+
+    def encode(self, texts: Iterable[str]) -> None:
+        """Encode, in one call, the texts not encoded yet."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if not missing:
+            return
+        if len(self._vectors) + len(missing) > VECTORS_KEPT:
+            self._vectors.clear()
+        matrix = self.scorer.encoder.encode(missing)
+        for row, text in enumerate(missing):
+            self._vectors[text] = _as_dict(matrix[row])
+
+    def _vector(self, text: str) -> dict[int, float]:
+        if text not in self._vectors:
+            self.encode([text])
+        return self._vectors[text]
 
     def prepare_offer(self, cooperative: Cooperative, offer: ProductOffer) -> PreparedOffer:
-        vector = self.scorer.encoder.encode([product_text(offer.name, offer.description)])
-        return PreparedOffer(cooperative, offer, self.scorer.offer_kind(offer), _as_dict(vector))
+        vector = self._vector(product_text(offer.name, offer.description))
+        return PreparedOffer(cooperative, offer, self.scorer.offer_kind(offer), vector)
 
     def prepare_demand(self, demand: Demand) -> PreparedDemand:
-        vector = self.scorer.encoder.encode([product_text(demand.product, demand.description)])
-        return PreparedDemand(demand, self.scorer.demand_kind(demand), _as_dict(vector))
+        vector = self._vector(product_text(demand.product, demand.description))
+        return PreparedDemand(demand, self.scorer.demand_kind(demand), vector)
 
     def exclusions(self, prepared: PreparedDemand, offered: PreparedOffer) -> list[Reason]:
         """Every hard rule the pair breaks: different kinds, and each unmet certificate."""

@@ -1,0 +1,127 @@
+"""``ketnoi evaluate``, ``ketnoi train``, ``ketnoi explain``: the matching service's commands.
+
+The work is in ``services.matching.commands``; this module reads the command line, finds the
+files and the Kafka records the commands need, and prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from services.matching import commands
+from services.matching.feedback_file import read_examples
+from services.matching.log_reading import KafkaLogs
+from services.matching.settings import MatchingSettings
+from shared.contract import events as contract
+from shared.contract.envelope import ContractError, decode
+from shared.settings import KafkaSettings
+from shared.topics import COOPERATIVES, LOAN_PRODUCTS
+
+matching_app = typer.Typer(help="Matching quality, learning from feedback, and explanations.")
+console = Console()
+
+
+@matching_app.command("evaluate")
+def evaluate_command() -> None:
+    """Matching quality on the labelled set: NDCG@5, hard exclusions, loan eligibility."""
+    commands.evaluate(echo=console.print)
+
+
+@matching_app.command("train")
+def train_command(
+    feedback: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--feedback",
+            help="Feedback file (JSON lines), repeatable; default: this host's worker's file.",
+        ),
+    ] = None,
+    models_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where models are saved (default: KETNOI_MODELS_DIR)."),
+    ] = None,
+) -> None:
+    """Learn score weights from feedback; save them as the next model version.
+
+    The workers score with the newest version once they see it (KETNOI_MODELS_CHECK_SECONDS).
+    """
+    settings = MatchingSettings()
+    files = feedback or [settings.feedback_path]
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:
+        console.print(f"[red]no feedback file at {', '.join(missing)}[/red]")
+        raise typer.Exit(1)
+    examples = read_examples(*files)
+    console.print(f"{len(examples)} feedback examples from {len(files)} file(s)")
+    reports = commands.train(examples, models_dir or settings.models_path, echo=console.print)
+    if not reports:
+        raise typer.Exit(1)
+
+
+@matching_app.command("explain")
+def explain_command(
+    credit_need_id: Annotated[str, typer.Argument(help="The credit need to explain.")],
+    bank: Annotated[str | None, typer.Option(help="Only this bank's loan products.")] = None,
+    vietnamese: Annotated[bool, typer.Option("--vi/--en", help="Language of the reasons.")] = False,
+) -> None:
+    """Which loan rules a credit need fails, product by product, and what would help.
+
+    The need, its cooperative's profile and the loan products are read from Kafka.
+    """
+    need, cooperative, products = asyncio.run(_explain_inputs(credit_need_id, KafkaSettings()))
+    if need is None:
+        console.print(f"[red]no credit need {credit_need_id} on {COOPERATIVES.name}[/red]")
+        raise typer.Exit(1)
+    payload, submitted_on = need
+    if cooperative is None:
+        console.print(f"[red]no profile of cooperative {payload['cooperative_id']}[/red]")
+        raise typer.Exit(1)
+    offered = [p for p in products if bank is None or p["bank_id"] == bank]
+    if not offered:
+        console.print("[yellow]no loan product to compare with[/yellow]")
+        raise typer.Exit(1)
+    text = commands.explain(
+        payload, offered, cooperative, submitted_on, language="vi" if vietnamese else "en"
+    )
+    typer.echo(text)  # plain: the lines are long and must not be re-wrapped
+
+
+async def _explain_inputs(
+    credit_need_id: str, settings: KafkaSettings
+) -> tuple[tuple[dict[str, Any], date] | None, dict[str, Any] | None, list[dict[str, Any]]]:
+    """The credit need (with its date), its cooperative's latest profile, and every loan
+    product not withdrawn, as contract-shaped JSON objects."""
+    logs = KafkaLogs(settings, "ketnoi-explain")
+    need: tuple[dict[str, Any], date] | None = None
+    profiles: dict[str, dict[str, Any]] = {}
+    async for batch in logs.read_to_end(COOPERATIVES.name):
+        for record in batch:
+            try:
+                envelope = decode(record.topic, record.value)
+            except ContractError:
+                continue
+            payload = envelope.payload
+            if isinstance(payload, contract.CreditNeedSubmitted):
+                if payload.credit_need_id == credit_need_id:
+                    need = (payload.model_dump(mode="json"), envelope.occurred_at.date())
+            elif isinstance(payload, contract.CooperativeProfile):
+                profiles[payload.cooperative_id] = payload.model_dump(mode="json")
+    products: dict[str, dict[str, Any] | None] = {}
+    async for batch in logs.read_to_end(LOAN_PRODUCTS.name):
+        for record in batch:
+            try:
+                payload = decode(record.topic, record.value).payload
+            except ContractError:
+                continue
+            if isinstance(payload, contract.LoanProductWithdrawn):
+                products[payload.loan_product_id] = None
+            elif isinstance(payload, contract.LoanProduct):
+                products[payload.loan_product_id] = payload.model_dump(mode="json")
+    cooperative = profiles.get(need[0]["cooperative_id"]) if need else None
+    return need, cooperative, [p for p in products.values() if p is not None]

@@ -1,0 +1,472 @@
+"""The matching worker's state, and how events reach the engine and results leave it.
+
+Who owns what, with several workers in one consumer group:
+
+- Demands are split: the group gives each worker some partitions of ``ketnoi.demands.v1``,
+  and its engine holds only those demands. Ranking demands is the heavy work; it scales out.
+- Everything a demand is scored against, every worker holds in full, read from the start
+  outside the group (the GlobalKTable pattern, ``shared_streams``): cooperatives and their
+  credit needs, loan products, feedback, and which cooperatives have a live sourcing match
+  anywhere (read back from ``ketnoi.sourcing-matches.v1``, for the leads' buyer component).
+- Leads are computed by every worker (credit needs times loan products is small next to
+  sourcing), so a bank's ranks are the same everywhere; each lead is published by one worker:
+  the one owning partition ``p`` of the demands publishes the leads whose id hashes to ``p``,
+  as the producer would partition them on ``ketnoi.loan-leads.v1``.
+
+Recovery, after a start, a crash or a rebalance: read the shared topics and the owned demand
+partitions to their end (publishing nothing), restore what the output topics say is published,
+then ``engine.reconcile()`` publishes the difference, which is exactly what never made it out,
+whichever input it came from. Events of the owned partitions already replayed are skipped when
+faust delivers them again. So a restart emits nothing twice, and loses nothing.
+
+Every change to the engine happens under one lock. Publishing waits for the broker's
+acknowledgements (acks=all) before a batch counts as done, so faust commits an input offset
+only once its outputs are safe (recovery would not need it: it replays from the start).
+
+A rebuild can take long, so it runs as a task of its own, never inside faust's rebalance
+callbacks: aiokafka sends no heartbeats while the assignment callback runs, and the group would
+evict a worker that rebuilds there. Meanwhile the agent hands over the records it receives
+(``_deferred``) and returns at once, so a following rebalance never waits for a rebuild.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+from kafka.partitioner.default import murmur2
+
+from services.matching import contract_mapping, feedback_file, model_store
+from services.matching.consumed import Record
+from services.matching.dead_letters import DeadLetters
+from services.matching.domain.engine import MatchingEngine
+from services.matching.domain.learning import FeedbackExample
+from services.matching.domain.proposals import LoanLead, MatchDelta, Retraction, SourcingMatch
+from shared.contract import events as contract
+from shared.contract.envelope import ContractError, Envelope, decode, encode, wrap
+from shared.topics import (
+    COOPERATIVES,
+    DEAD_LETTER,
+    DEMANDS,
+    FEEDBACK,
+    LOAN_LEADS,
+    LOAN_PRODUCTS,
+    SOURCING_MATCHES,
+)
+
+log = logging.getLogger(__name__)
+
+PRODUCER = "matching"
+REPLAY_CHUNK = 2000  # events applied at once while rebuilding state
+
+OutputRecord = tuple[str, bytes, bytes]  # topic, key, value
+
+
+class Outputs(Protocol):
+    async def send_all(self, records: Sequence[OutputRecord]) -> None:
+        """Send, and return once the broker acknowledged every record."""
+
+
+class Logs(Protocol):
+    async def partition_count(self, topic: str) -> int: ...
+
+    def read_to_end(
+        self, topic: str, partitions: Collection[int] | None = None
+    ) -> AsyncIterator[Sequence[Record]]:
+        """The partitions' records from their start up to their end as of the call."""
+
+
+def partition_of(key: str, partitions: int) -> int:
+    """The partition Kafka's default partitioner gives a key."""
+    return (murmur2(key.encode("utf-8")) & 0x7FFFFFFF) % partitions
+
+
+class LiveMatches:
+    """Which cooperatives have a live sourcing match on the output topic, from its records."""
+
+    def __init__(self) -> None:
+        self._cooperative_of: dict[str, str] = {}
+        self._count: Counter[str] = Counter()
+
+    def apply(self, raw: bytes | None) -> tuple[str, bool] | None:
+        """(cooperative, has a live match now) when a record changes that, else None."""
+        try:
+            document = json.loads(raw or b"null")
+            event_type, payload = document["type"], document["payload"]
+            match_id, cooperative_id = str(payload["match_id"]), str(payload["cooperative_id"])
+        except (ValueError, TypeError, KeyError):
+            return None  # not an event; the contract was checked when it was published
+        if event_type == contract.SourcingMatchFound.event_type:
+            if match_id in self._cooperative_of:
+                return None
+            self._cooperative_of[match_id] = cooperative_id
+            self._count[cooperative_id] += 1
+            return (cooperative_id, True) if self._count[cooperative_id] == 1 else None
+        if event_type == contract.MatchRetracted.event_type:
+            owner = self._cooperative_of.pop(match_id, None)
+            if owner is None:
+                return None
+            self._count[owner] -= 1
+            if self._count[owner] == 0:
+                del self._count[owner]
+                return owner, False
+        return None
+
+
+class MatchingWorker:
+    def __init__(
+        self,
+        engine: MatchingEngine,
+        *,
+        consumer: str,
+        outputs: Outputs,
+        logs: Logs,
+        models_dir: Path,
+        feedback_path: Path,
+        on_failure: Callable[[BaseException], object] = lambda _: None,
+    ) -> None:
+        self.engine = engine
+        self.ready = asyncio.Event()  # set while the worker serves its partitions
+        self.published: Counter[str] = Counter()  # records sent, by topic
+        self._state = asyncio.Lock()  # every change to the engine
+        self._sending = asyncio.Lock()  # a publication in flight
+        # Publishing waits while the worker rebuilds; each assignment is a new generation.
+        self._rebuilding = True
+        self._generation = 0
+        self._closed = False
+        self._rebuild: asyncio.Task[None] | None = None
+        self._on_failure = on_failure
+        self._outputs = outputs
+        self._logs = logs
+        self._models_dir = models_dir
+        self._feedback_path = feedback_path
+        self._written = feedback_file.written_sources(feedback_path)
+        self._letters = DeadLetters(consumer)
+        self._live = LiveMatches()
+        self._partitions = 0  # of ketnoi.demands.v1, known at the first assignment
+        self._owned: set[int] = set()
+        self._demand_partition: dict[str, int] = {}  # every demand seen on an owned partition
+        self._next_offset: dict[int, int] = {}  # owned partition -> first offset not applied
+        self._deferred: list[Record] = []  # demand records received during a rebuild
+        self._pending_feedback: list[Envelope[contract.EventPayload]] = []
+
+    @property
+    def owned(self) -> frozenset[int]:
+        return frozenset(self._owned)
+
+    def totals(self) -> dict[str, int]:
+        """Records published since the start, for the log."""
+        return {
+            "sourcing": self.published[SOURCING_MATCHES.name],
+            "leads": self.published[LOAN_LEADS.name],
+            "dead_letters": self.published[DEAD_LETTER.name],
+        }
+
+    # --- ownership ------------------------------------------------------------------------
+
+    def _owns(self, topic: str, partition: int) -> bool:
+        """Partition ``p`` of the demands is owned through the group; partition ``p`` of the
+        shared topics goes with it, for dead-lettering their poison records once."""
+        if topic == DEMANDS.name:
+            return partition in self._owned
+        return bool(self._partitions) and partition % self._partitions in self._owned
+
+    def _owns_lead(self, lead_id: str) -> bool:
+        return bool(self._owned) and partition_of(lead_id, self._partitions) in self._owned
+
+    def _owns_output(self, payload: contract.EventPayload) -> bool:
+        if isinstance(payload, contract.LoanLeadScored):
+            return self._owns_lead(payload.lead_id)
+        if isinstance(payload, contract.MatchRetracted) and payload.match_kind == "lead":
+            return self._owns_lead(payload.match_id)
+        return True  # sourcing: the engine holds only owned demands
+
+    def _owns_item(self, item: SourcingMatch | LoanLead | Retraction) -> bool:
+        if isinstance(item, LoanLead):
+            return self._owns_lead(item.lead_id)
+        if isinstance(item, SourcingMatch) or item.match_kind == "sourcing":
+            demand_id = item.demand_id
+            return demand_id is not None and self._demand_partition.get(demand_id) in self._owned
+        return self._owns_lead(item.match_id)
+
+    def _owns_example(self, example: FeedbackExample) -> bool:
+        if example.kind == "lead":
+            return self._owns_lead(example.item_id)
+        return self._demand_partition.get(example.query_id) in self._owned
+
+    # --- consumed records -----------------------------------------------------------------
+
+    def _decode(self, record: Record) -> Envelope[contract.EventPayload] | None:
+        try:
+            return decode(record.topic, record.value)
+        except ContractError as error:
+            self._letters.note_poison(record, error)
+            return None
+
+    def _apply(self, records: Sequence[Record]) -> MatchDelta:
+        """Input events, in order, to the engine; poison records are noted for dead-lettering."""
+        events: list[tuple[contract.EventPayload, date]] = []
+        for record in records:
+            envelope = self._decode(record)
+            if envelope is None:
+                continue
+            if record.topic == DEMANDS.name:
+                self._demand_partition[envelope.key] = record.partition
+            events.append((envelope.payload, envelope.occurred_at.date()))
+        return contract_mapping.apply_events(self.engine, events).delta
+
+    def _apply_demands(self, records: Sequence[Record]) -> MatchDelta:
+        """Demand records of owned partitions not applied yet (faust redelivers from the last
+        commit, and the rebuild may have replayed them)."""
+        fresh = [
+            r
+            for r in records
+            if r.partition in self._owned and r.offset >= self._next_offset.get(r.partition, 0)
+        ]
+        delta = self._apply(fresh)
+        for record in fresh:
+            self._next_offset[record.partition] = record.offset + 1
+        return delta
+
+    def _apply_feedback(self, record: Record) -> tuple[MatchDelta, str, list[FeedbackExample]]:
+        """(delta, source event id, examples to write) for a feedback record."""
+        envelope = self._decode(record)
+        if envelope is None:
+            return MatchDelta(), "", []
+        delta, examples = self._feedback(envelope)
+        if self._rebuilding:
+            # Examples need what was published, restored at the end of the rebuild: the
+            # rebuild derives them again then.
+            self._pending_feedback.append(envelope)
+            return delta, "", []
+        return delta, str(envelope.event_id), examples
+
+    def _feedback(
+        self, envelope: Envelope[contract.EventPayload]
+    ) -> tuple[MatchDelta, list[FeedbackExample]]:
+        applied = contract_mapping.apply_event(
+            self.engine, envelope.payload, envelope.occurred_at.date()
+        )
+        source = str(envelope.event_id)
+        examples = [
+            example
+            for example in applied.feedback
+            if self._owns_example(example) and (source, example.item_id) not in self._written
+        ]
+        return applied.delta, examples
+
+    async def on_demand_records(self, records: Sequence[Record]) -> None:
+        """A batch of the owned demand partitions, from the faust agent."""
+        if self._rebuilding:
+            self._deferred.extend(records)  # the rebuild applies them; never wait here
+            return
+        async with self._state:
+            if self._rebuilding:
+                self._deferred.extend(records)
+                return
+            await self._publish(self._apply_demands(records))
+
+    async def on_shared_records(self, records: Sequence[Record]) -> None:
+        """A batch of the topics every worker reads in full."""
+        async with self._state:
+            delta = MatchDelta()
+            examples: list[tuple[str, list[FeedbackExample]]] = []
+            inputs: list[Record] = []
+            for record in records:
+                if record.topic in (COOPERATIVES.name, LOAN_PRODUCTS.name):
+                    inputs.append(record)
+                    continue
+                delta += self._apply(inputs)
+                inputs = []
+                if record.topic == FEEDBACK.name:
+                    changed, source, found = self._apply_feedback(record)
+                    delta += changed
+                    if found:
+                        examples.append((source, found))
+                elif record.topic == SOURCING_MATCHES.name:
+                    change = self._live.apply(record.value)
+                    if change is not None:
+                        delta += self.engine.note_published_match(*change)
+                elif record.topic == DEAD_LETTER.name:
+                    self._letters.note_letter(record.value)
+            delta += self._apply(inputs)
+            await self._publish(delta)
+            for source, found in examples:
+                self._write_examples(source, found)
+
+    # --- publishing -----------------------------------------------------------------------
+
+    async def _publish(self, delta: MatchDelta) -> int:
+        """Send what changed and is this worker's to send, with the dead letters due; nothing
+        while rebuilding (the rebuild's reconciling sends it then). Returns the count sent."""
+        if self._rebuilding:
+            return 0
+        records: list[OutputRecord] = []
+        for topic, payload in contract_mapping.delta_events(delta):
+            if self._owns_output(payload):
+                envelope = wrap(payload, PRODUCER)
+                records.append((topic, envelope.key.encode(), encode(topic, envelope)))
+        letters = list(self._letters.due(self._owns))
+        records.extend(
+            (DEAD_LETTER.name, (letter.key or "").encode(), letter.to_bytes()) for letter in letters
+        )
+        if not records:
+            return 0
+        async with self._sending:
+            if self._rebuilding:
+                return 0  # a rebalance began while this was prepared
+            await self._outputs.send_all(records)
+        for letter in letters:
+            self._letters.sent(letter)
+        self.published.update(topic for topic, _, _ in records)
+        return len(records)
+
+    def _write_examples(self, source: str, examples: Sequence[FeedbackExample]) -> None:
+        fresh = [e for e in examples if (source, e.item_id) not in self._written]
+        if fresh:
+            feedback_file.append_examples(self._feedback_path, fresh, source=source)
+            self._written.update((source, e.item_id) for e in fresh)
+
+    async def _stop_publishing(self) -> None:
+        self._rebuilding = True
+        self.ready.clear()
+        async with self._sending:
+            pass  # a publication in flight is acknowledged before the partitions move
+
+    # --- rebalancing ----------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """The process stops: publish nothing more."""
+        self._closed = True
+        await self._stop_publishing()
+
+    async def on_revoked(self) -> None:
+        """A rebalance begins: publish nothing until the next assignment is rebuilt."""
+        self._generation += 1
+        await self._stop_publishing()
+
+    async def on_assigned(
+        self, partitions: Collection[int], catch_up: Callable[[], Awaitable[None]]
+    ) -> asyncio.Task[None] | None:
+        """Take over ``partitions`` of the demands (the whole new assignment), in a task.
+
+        ``catch_up`` reads the shared topics to their current end; it runs outside the lock,
+        since those records come in through ``on_shared_records``.
+        """
+        self._generation += 1
+        await self._stop_publishing()
+        if self._closed:
+            return None  # shutting down: a rebalance now must not start anything
+        self._rebuild = asyncio.ensure_future(
+            self._take_over(set(partitions), catch_up, self._generation)
+        )
+        self._rebuild.add_done_callback(self._rebuilt)
+        return self._rebuild
+
+    def _rebuilt(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            error = task.exception()
+            assert error is not None
+            log.error("rebuilding the worker's state failed", exc_info=error)
+            self._on_failure(error)
+
+    async def _take_over(
+        self, wanted: set[int], catch_up: Callable[[], Awaitable[None]], generation: int
+    ) -> None:
+        if not self._partitions:
+            self._partitions = await self._logs.partition_count(DEMANDS.name)
+        await catch_up()
+        async with self._state:
+            if generation != self._generation or self._closed:
+                return  # a newer assignment came; its own rebuild does the work
+            self._forget(self._owned - wanted)
+            new = wanted - self._owned
+            self._owned = wanted
+            replayed = await self._replay(new)
+            if generation != self._generation or self._closed:
+                return
+            items = [item async for item in self._published_items() if self._owns_item(item)]
+            self.engine.restore_published(items)
+            delta = self.engine.reconcile()
+            deferred, self._deferred = self._deferred, []
+            delta += self._apply_demands(deferred)
+            pending = self._examples_of_pending_feedback()
+            async with self._sending:
+                if generation != self._generation or self._closed:
+                    return
+                self._rebuilding = False
+            sent = await self._publish(delta)
+            for source, found in pending:
+                self._write_examples(source, found)
+            self.ready.set()
+        log.info(
+            "serving partitions %s of %s: replayed %d events, restored %d published records, "
+            "published %d after reconciling",
+            sorted(wanted),
+            DEMANDS.name,
+            replayed,
+            len(items),
+            sent,
+        )
+
+    def _forget(self, partitions: set[int]) -> None:
+        """Drop the demands of partitions another worker now owns (their matches are its)."""
+        if not partitions:
+            return
+        for demand_id, partition in list(self._demand_partition.items()):
+            if partition in partitions:
+                self.engine.close_demand(demand_id)  # what it returns is the new owner's
+                del self._demand_partition[demand_id]
+        for partition in partitions:
+            self._next_offset.pop(partition, None)
+
+    async def _replay(self, partitions: set[int]) -> int:
+        """Apply the demands of newly owned partitions from their start, publishing nothing."""
+        if not partitions:
+            return 0
+        replayed = 0
+        async for batch in self._logs.read_to_end(DEMANDS.name, partitions):
+            for start in range(0, len(batch), REPLAY_CHUNK):
+                self._apply_demands(batch[start : start + REPLAY_CHUNK])
+            replayed += len(batch)
+        return replayed
+
+    async def _published_items(self) -> AsyncIterator[SourcingMatch | LoanLead | Retraction]:
+        for topic in (SOURCING_MATCHES.name, LOAN_LEADS.name):
+            async for batch in self._logs.read_to_end(topic):
+                for record in batch:
+                    try:
+                        payload = decode(record.topic, record.value).payload
+                    except ContractError as error:
+                        log.warning("unreadable output %s@%s: %s", topic, record.offset, error)
+                        continue
+                    item = contract_mapping.published_item(payload)
+                    if item is not None:
+                        yield item
+
+    def _examples_of_pending_feedback(self) -> list[tuple[str, list[FeedbackExample]]]:
+        pending, self._pending_feedback = self._pending_feedback, []
+        found = []
+        for envelope in pending:
+            _, examples = self._feedback(envelope)  # the state changes were applied already
+            if examples:
+                found.append((str(envelope.event_id), examples))
+        return found
+
+    # --- models ---------------------------------------------------------------------------
+
+    async def refresh_models(self) -> None:
+        """Score with the newest trained models once ``ketnoi train`` saved new versions."""
+        sourcing, lead = model_store.models_in_use(self._models_dir)
+        current = (self.engine.sourcing_model.version, self.engine.lead_model.version)
+        if (sourcing.version, lead.version) == current:
+            return
+        async with self._state:
+            log.info("scoring with %s and %s from now on", sourcing.version, lead.version)
+            await self._publish(self.engine.use_models(sourcing, lead))

@@ -1,0 +1,341 @@
+"""The matching worker's rules, without a broker: what it publishes after a rebuild, what it
+skips, defers, leaves to another worker, and dead-letters once. The topics are lists here; the
+integration tests run the same worker against the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from aiokafka.partitioner import DefaultPartitioner
+
+from services.matching.consumed import Record
+from services.matching.domain import ids
+from services.matching.domain.engine import MatchingEngine
+from services.matching.feedback_file import read_examples
+from services.matching.worker import LiveMatches, MatchingWorker, OutputRecord, partition_of
+from shared.contract import events as contract
+from shared.contract.envelope import decode, encode, wrap
+from shared.topics import (
+    COOPERATIVES,
+    DEAD_LETTER,
+    DEMANDS,
+    FEEDBACK,
+    LOAN_LEADS,
+    LOAN_PRODUCTS,
+    SOURCING_MATCHES,
+)
+from tests.unit.matching.contract_events import (
+    closed,
+    cooperative,
+    credit_need,
+    demand,
+    loan_product,
+    product,
+)
+
+PARTITIONS = 3
+
+
+@dataclass(frozen=True)
+class Rec:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
+@dataclass
+class Topics:
+    """Topics as lists of records, partitioned like Kafka's default partitioner does."""
+
+    logs: dict[str, list[Rec]] = field(default_factory=dict)
+
+    def append(
+        self, topic: str, key: str, value: bytes | None, partition: int | None = None
+    ) -> Rec:
+        records = self.logs.setdefault(topic, [])
+        where = partition_of(key, PARTITIONS) if partition is None else partition
+        offset = sum(1 for r in records if r.partition == where)
+        record = Rec(topic, where, offset, key.encode(), value)
+        records.append(record)
+        return record
+
+    def event(self, payload: contract.EventPayload) -> Rec:
+        topic = next(
+            t
+            for t in (COOPERATIVES, DEMANDS, LOAN_PRODUCTS, FEEDBACK)
+            if payload.event_type in t.event_types
+        )
+        envelope = wrap(payload, "test")
+        return self.append(topic.name, envelope.key, encode(topic.name, envelope))
+
+    async def partition_count(self, topic: str) -> int:
+        return PARTITIONS
+
+    async def read_to_end(
+        self, topic: str, partitions: Collection[int] | None = None
+    ) -> AsyncIterator[Sequence[Record]]:
+        wanted = [
+            r for r in self.logs.get(topic, []) if partitions is None or r.partition in partitions
+        ]
+        if wanted:
+            yield wanted
+
+    async def send_all(self, records: Sequence[OutputRecord]) -> None:
+        for topic, key, value in records:
+            self.append(topic, key.decode(), value)
+
+    def payloads(self, topic: str) -> list[contract.EventPayload]:
+        return [decode(topic, r.value).payload for r in self.logs.get(topic, [])]
+
+
+def make_worker(topics: Topics, tmp_path: Path, consumer: str = "test-matching") -> MatchingWorker:
+    return MatchingWorker(
+        MatchingEngine(),
+        consumer=consumer,
+        outputs=topics,
+        logs=topics,
+        models_dir=tmp_path / "models",
+        feedback_path=tmp_path / "feedback.jsonl",
+    )
+
+
+async def assign(worker: MatchingWorker, topics: Topics, partitions: set[int]) -> None:
+    """Give the worker its partitions, its shared topics read to their end, and wait."""
+    position = {name: 0 for name in SHARED}
+
+    async def catch_up() -> None:
+        for name in SHARED:
+            fresh = topics.logs.get(name, [])[position[name] :]
+            position[name] += len(fresh)
+            if fresh:
+                await worker.on_shared_records(fresh)
+
+    task = await worker.on_assigned(partitions, catch_up)
+    assert task is not None
+    await task
+
+
+SHARED = (
+    COOPERATIVES.name,
+    LOAN_PRODUCTS.name,
+    FEEDBACK.name,
+    SOURCING_MATCHES.name,
+    DEAD_LETTER.name,
+)
+
+
+def ginseng_market(topics: Topics) -> tuple[str, str]:
+    """One ginseng cooperative and one demand it fits: (demand id, match id)."""
+    topics.event(cooperative("c1", product("p1", "Sâm bố chính")))
+    topics.event(demand("d1", "b1", "sâm bố chính"))
+    return "d1", ids.sourcing_match_id("d1", "c1", "p1")
+
+
+async def test_nothing_is_published_before_the_rebuild_then_each_match_once(
+    tmp_path: Path,
+) -> None:
+    topics = Topics()
+    _, match_id = ginseng_market(topics)
+    worker = make_worker(topics, tmp_path)
+    await worker.on_shared_records(topics.logs[COOPERATIVES.name])
+    assert SOURCING_MATCHES.name not in topics.logs, "published before owning anything"
+
+    await assign(worker, topics, {0, 1, 2})
+
+    found = topics.payloads(SOURCING_MATCHES.name)
+    assert [p.match_id for p in found if isinstance(p, contract.SourcingMatchFound)] == [match_id]
+    assert worker.ready.is_set()
+
+
+async def test_a_restarted_worker_publishes_only_what_never_made_it_out(tmp_path: Path) -> None:
+    topics = Topics()
+    topics.event(cooperative("c1", product("p1", "Sâm bố chính", certifications=["organic"])))
+    topics.event(cooperative("c2", product("p2", "Sâm bố chính")))
+    topics.event(demand("d1", "b1", "sâm bố chính"))
+    topics.event(closed("d0", "b1"))
+    first = make_worker(topics, tmp_path)
+    await assign(first, topics, {0, 1, 2})
+    published = topics.logs[SOURCING_MATCHES.name]
+    assert len(published) == 2
+    # The second match never made it out before the crash.
+    topics.logs[SOURCING_MATCHES.name] = published[:1]
+
+    restarted = make_worker(topics, tmp_path)
+    await assign(restarted, topics, {0, 1, 2})
+
+    again = topics.logs[SOURCING_MATCHES.name][1:]
+    assert [r.key for r in again] == [published[1].key]
+
+
+async def test_records_replayed_by_the_rebuild_are_skipped_when_faust_redelivers_them(
+    tmp_path: Path,
+) -> None:
+    topics = Topics()
+    topics.event(cooperative("c1", product("p1", "Sâm bố chính", 40.0)))
+    posted = topics.event(demand("d1", "b1", "sâm bố chính", 10.0))
+    topics.event(demand("d1", "b1", "sâm bố chính", 80.0))  # the same demand, grown
+    worker = make_worker(topics, tmp_path)
+    await assign(worker, topics, {0, 1, 2})
+    before = len(topics.logs[SOURCING_MATCHES.name])
+
+    # faust redelivers from the last commit: applied again, the old version would win.
+    await worker.on_demand_records([posted])
+    assert len(topics.logs[SOURCING_MATCHES.name]) == before
+
+    await worker.on_demand_records([topics.event(closed("d1", "b1"))])
+    last = topics.payloads(SOURCING_MATCHES.name)[-1]
+    assert isinstance(last, contract.MatchRetracted) and last.reason.code == "demand_closed"
+
+
+async def test_demand_records_arriving_during_a_rebuild_are_applied_when_it_ends(
+    tmp_path: Path,
+) -> None:
+    topics = Topics()
+    topics.event(cooperative("c1", product("p1", "Sâm bố chính")))
+    worker = make_worker(topics, tmp_path)
+    late = topics.event(demand("d1", "b1", "sâm bố chính"))
+    gate = asyncio.Event()
+
+    async def slow_catch_up() -> None:
+        await gate.wait()
+        await worker.on_shared_records(topics.logs[COOPERATIVES.name])
+
+    task = await worker.on_assigned({0, 1, 2}, slow_catch_up)
+    await worker.on_demand_records([late])  # returns at once, though the rebuild waits
+    assert not worker.ready.is_set()
+    gate.set()
+    assert task is not None
+    await task
+
+    found = topics.payloads(SOURCING_MATCHES.name)
+    assert [p.demand_id for p in found if isinstance(p, contract.SourcingMatchFound)] == ["d1"]
+
+
+async def test_each_worker_publishes_its_own_demands_and_the_leads_that_hash_to_it(
+    tmp_path: Path,
+) -> None:
+    topics = Topics()
+    topics.event(cooperative("c1", product("p1", "Sâm bố chính")))
+    topics.event(loan_product("lp1", "bank1"))
+    demand_ids = [f"d{n}" for n in range(12)]
+    need_ids = [f"n{n}" for n in range(12)]
+    for demand_id in demand_ids:
+        topics.event(demand(demand_id, "b1", "sâm bố chính"))
+    for need_id in need_ids:
+        topics.event(credit_need(need_id, "c1"))
+    one = make_worker(topics, tmp_path / "one", consumer="group")
+    other = make_worker(topics, tmp_path / "other", consumer="group")
+
+    await assign(one, topics, {0})
+    assert {
+        partition_of(p.demand_id, PARTITIONS) for p in topics.payloads(SOURCING_MATCHES.name)
+    } == {0}
+    assert {partition_of(p.lead_id, PARTITIONS) for p in topics.payloads(LOAN_LEADS.name)} == {0}
+    await assign(other, topics, {1, 2})
+
+    matches = topics.payloads(SOURCING_MATCHES.name)
+    assert sorted(p.demand_id for p in matches) == sorted(demand_ids), "each demand once"
+    leads = topics.payloads(LOAN_LEADS.name)
+    assert sorted(p.credit_need_id for p in leads) == sorted(need_ids), "each lead once"
+    # Ranks are the bank's, over every lead, whichever worker published them.
+    assert sorted(p.rank for p in leads if isinstance(p, contract.LoanLeadScored)) == list(
+        range(1, 13)
+    )
+
+
+async def test_a_poison_record_is_dead_lettered_once_though_met_again(tmp_path: Path) -> None:
+    topics = Topics()
+    poison = topics.append(DEMANDS.name, "bad", b"\x00 not json", partition=1)
+    worker = make_worker(topics, tmp_path)
+    await assign(worker, topics, {0, 1, 2})
+    letters = topics.logs[DEAD_LETTER.name]
+    assert len(letters) == 1
+    letter = json.loads(letters[0].value or b"")
+    assert (letter["topic"], letter["partition"], letter["offset"]) == (DEMANDS.name, 1, 0)
+    assert "not UTF-8 JSON" in letter["error"]
+
+    restarted = make_worker(topics, tmp_path)  # reads the letter back before it decides
+    await assign(restarted, topics, {0, 1, 2})
+    await restarted.on_demand_records([poison])
+    assert len(topics.logs[DEAD_LETTER.name]) == 1
+
+
+async def test_after_a_revocation_the_worker_publishes_nothing_until_reassigned(
+    tmp_path: Path,
+) -> None:
+    topics = Topics()
+    ginseng_market(topics)
+    worker = make_worker(topics, tmp_path)
+    await assign(worker, topics, {0, 1, 2})
+    before = len(topics.logs[SOURCING_MATCHES.name])
+
+    await worker.on_revoked()
+    topics.event(cooperative("c9", product("p9", "Sâm bố chính loại 1")))
+    await worker.on_shared_records(topics.logs[COOPERATIVES.name][-1:])
+    assert len(topics.logs[SOURCING_MATCHES.name]) == before
+
+    await assign(worker, topics, {0, 1, 2})
+    assert len(topics.logs[SOURCING_MATCHES.name]) > before, "the new match once reassigned"
+
+
+async def test_lead_decisions_become_examples_in_the_owners_file_once(tmp_path: Path) -> None:
+    topics = Topics()
+    topics.event(cooperative("c1"))
+    topics.event(credit_need("n1", "c1"))
+    topics.event(loan_product("lp1", "bank1"))
+    worker = make_worker(topics, tmp_path)
+    await assign(worker, topics, {0, 1, 2})
+    lead_id = ids.lead_id("n1", "lp1")
+    decision = topics.event(
+        contract.LeadDecisionRecorded(
+            lead_id=lead_id,
+            bank_id="bank1",
+            cooperative_id="c1",
+            credit_need_id="n1",
+            loan_product_id="lp1",
+            decision=contract.LeadDecision.ACCEPTED,
+        )
+    )
+    await worker.on_shared_records([decision])
+    restarted = make_worker(topics, tmp_path)  # replays the decision
+    await assign(restarted, topics, {0, 1, 2})
+
+    examples = read_examples(tmp_path / "feedback.jsonl")
+    assert [(e.kind, e.item_id, e.relevance) for e in examples] == [("lead", lead_id, 2)]
+    lines = (tmp_path / "feedback.jsonl").read_text().splitlines()
+    assert len(lines) == 1
+
+
+def test_live_matches_say_when_a_cooperative_gains_its_first_and_loses_its_last_match() -> None:
+    def found(match_id: str) -> bytes:
+        return json.dumps(
+            {"type": "SourcingMatchFound", "payload": {"match_id": match_id, "cooperative_id": "c"}}
+        ).encode()
+
+    def retracted(match_id: str) -> bytes:
+        return json.dumps(
+            {"type": "MatchRetracted", "payload": {"match_id": match_id, "cooperative_id": "c"}}
+        ).encode()
+
+    live = LiveMatches()
+    assert live.apply(found("m1")) == ("c", True)
+    assert live.apply(found("m2")) is None
+    assert live.apply(found("m1")) is None  # a re-ranking of a live match
+    assert live.apply(retracted("m1")) is None
+    assert live.apply(retracted("m2")) == ("c", False)
+    assert live.apply(b"\x00junk") is None
+
+
+@pytest.mark.parametrize("partitions", [1, 3, 12])
+def test_partition_of_agrees_with_kafkas_default_partitioner(partitions: int) -> None:
+    every = list(range(partitions))
+    for key in ("d1", "lead-abc", "Sâm", ids.lead_id("n1", "lp1")):
+        # aiokafka's partitioner (faust's), an implementation of its own of the Java client's
+        assert partition_of(key, partitions) == DefaultPartitioner()(key.encode(), every, every)
