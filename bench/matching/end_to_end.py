@@ -48,7 +48,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
 from bench.matching import synthetic
 from bench.matching.contract_events import cooperative_registered, demand_posted
@@ -133,6 +133,12 @@ def matching_worker(servers: str, state: Path) -> Iterator[subprocess.Popen[byte
     finally:
         worker.terminate()
         worker.wait(timeout=60)
+
+
+def load() -> str:
+    """The machine's load: figures from a machine busy with other work are worse."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
 
 
 def cpu_seconds(pid: int) -> float:
@@ -382,11 +388,39 @@ async def post_and_wait(
         return None
     demand_id = answer.json()["demand_id"]
     while time.time() - start < give_up:
-        found = await client.get(f"/v1/demands/{demand_id}/matches")
+        try:
+            found = await client.get(f"/v1/demands/{demand_id}/matches")
+        except httpx.TransportError:
+            continue  # a kept-alive connection the server had just closed: ask again
         if found.status_code == 200 and found.json():
             return time.time() - start
         await asyncio.sleep(0.025)
     return float("inf")
+
+
+def wait_caught_up(servers: str, group: str, topics: Sequence[str], give_up: float) -> float:
+    """Until the consumer group has committed every record of ``topics`` there is now: the
+    service's consumer starts from the beginning, and storing what was published before is not
+    what is measured. Returns the seconds it took."""
+    start = time.monotonic()
+    admin = KafkaAdminClient(bootstrap_servers=servers)
+    reader = KafkaConsumer(bootstrap_servers=servers)
+    try:
+        partitions = [
+            TopicPartition(topic, p) for topic in topics for p in reader.partitions_for_topic(topic)
+        ]
+        ends = reader.end_offsets(partitions)
+        while time.monotonic() - start < give_up:
+            committed = admin.list_group_offsets(group).get(group, {})
+            if all(
+                tp in committed and committed[tp].offset >= end for tp, end in ends.items() if end
+            ):
+                break
+            time.sleep(0.5)
+    finally:
+        admin.close()
+        reader.close()
+    return time.monotonic() - start
 
 
 async def api_load(
@@ -402,7 +436,8 @@ async def api_load(
     workload.serial += 1
     demands = iter(synthetic.demands(count, seed=int(rate) + 7, prefix=f"api{workload.serial}"))
     headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    # Idle connections are dropped before uvicorn's keep-alive timeout (5 s) closes them.
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200, keepalive_expiry=2)
     async with httpx.AsyncClient(
         base_url=url, headers=headers, limits=limits, timeout=60
     ) as client:
@@ -463,6 +498,7 @@ def main() -> None:
     parser.add_argument("--api-sample", type=int, default=5, help="measure 1 demand in N")
     args = parser.parse_args()
     print(describe())
+    print(load())
 
     workload = Workload(synthetic.cooperatives(args.cooperatives, seed=1))
     with tempfile.TemporaryDirectory(prefix="ketnoi-bench-") as folder:
@@ -484,9 +520,17 @@ def main() -> None:
                 run_throughput(workload, producer, servers, worker.pid, args)
                 for rate in (float(r) for r in args.rates.split(",") if r):
                     run_rate(workload, producer, servers, rate, args)
+                print(load())
                 if args.api_rates:
                     (state / "businesses").mkdir()
                     with businesses_service(servers, state / "businesses") as (url, token):
+                        took = wait_caught_up(
+                            servers,
+                            "ketnoi-businesses-read-models",
+                            [COOPERATIVES.name, SOURCING_MATCHES.name],
+                            give_up=600,
+                        )
+                        print(f"businesses consumer caught up with the topics in {took:.0f} s")
                         for rate in (float(r) for r in args.api_rates.split(",")):
                             asyncio.run(api_load(url, token, producer, workload, rate, args))
             producer.close()

@@ -1,9 +1,9 @@
-"""Between the event contract and the matching domain: the only module of the matching service
-that knows ``shared.contract``.
+"""Between the event contract and the matching domain: the domain never sees ``shared.contract``;
+this module translates both ways.
 
 Inbound, contract payloads become domain records (quantities in base units, enums as codes).
 Outbound, a ``MatchDelta`` becomes the events to publish, each with its topic. ``apply_event``
-routes any consumed event to the engine, so a worker is decode, apply, publish.
+and ``apply_events`` route consumed events to the engine, so a worker is decode, apply, publish.
 """
 
 from __future__ import annotations

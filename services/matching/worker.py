@@ -5,9 +5,10 @@ Who owns what, with several workers in one consumer group:
 - Demands are split: the group gives each worker some partitions of ``ketnoi.demands.v1``,
   and its engine holds only those demands. Ranking demands is the heavy work; it scales out.
 - Everything a demand is scored against, every worker holds in full, read from the start
-  outside the group (the GlobalKTable pattern, ``shared_streams``): cooperatives and their
-  credit needs, loan products, feedback, and which cooperatives have a live sourcing match
-  anywhere (read back from ``ketnoi.sourcing-matches.v1``, for the leads' buyer component).
+  outside the group (the GlobalKTable pattern, ``log_reading.SharedStreams``): cooperatives
+  and their credit needs, loan products, feedback, and which cooperatives have a live sourcing
+  match anywhere (read back from ``ketnoi.sourcing-matches.v1``, for the leads' buyer
+  component).
 - Leads are computed by every worker (credit needs times loan products is small next to
   sourcing), so a bank's ranks are the same everywhere; each lead is published by one worker:
   the one owning partition ``p`` of the demands publishes the leads whose id hashes to ``p``,
