@@ -156,7 +156,6 @@ def match_found(match: SourcingMatch) -> contract.SourcingMatchFound:
         product_id=match.product_id,
         partners=list(match.partners),
         score=match.score,
-        rank=match.rank,
         components=dict(match.components),
         reasons=[reason(r) for r in match.reasons],
         model_version=match.model_version,
@@ -171,7 +170,6 @@ def lead_scored(lead: LoanLead) -> contract.LoanLeadScored:
         loan_product_id=lead.loan_product_id,
         bank_id=lead.bank_id,
         score=lead.score,
-        rank=lead.rank,
         components=dict(lead.components),
         reasons=[reason(r) for r in lead.reasons],
         model_version=lead.model_version,
@@ -221,7 +219,6 @@ def published_item(
             cooperative_id=payload.cooperative_id,
             product_id=payload.product_id,
             score=payload.score,
-            rank=payload.rank,
             components=dict(payload.components),
             reasons=tuple(_domain_reason(r) for r in payload.reasons),
             model_version=payload.model_version,
@@ -235,7 +232,6 @@ def published_item(
             loan_product_id=payload.loan_product_id,
             bank_id=payload.bank_id,
             score=payload.score,
-            rank=payload.rank,
             components=dict(payload.components),
             reasons=tuple(_domain_reason(r) for r in payload.reasons),
             model_version=payload.model_version,
@@ -302,39 +298,45 @@ _PROFILES = (contract.CooperativeRegistered, contract.CooperativeUpdated)
 _DEMANDS = (contract.SourcingDemandPosted, contract.SourcingDemandUpdated)
 
 
-def apply_events(
+def route_events(
     engine: MatchingEngine, events: Sequence[tuple[contract.EventPayload, date]]
-) -> Applied:
-    """Several consumed events, in order, as one change. Consecutive profiles, and consecutive
-    demands, go to the engine together: it ranks each affected demand once per run instead of
-    once per event, and publishes only where the run ends."""
-    delta, feedback = MatchDelta(), list[FeedbackExample]()
+) -> tuple[FeedbackExample, ...]:
+    """Hand consumed events, in order, to an engine that is inside ``deferred()``; returns the
+    feedback they carried. Consecutive profiles, and consecutive demands, go to the engine
+    together, so the index encodes their texts in one call."""
+    feedback: list[FeedbackExample] = []
     profiles: list[contract.CooperativeProfile] = []
     demands: list[contract.SourcingDemand] = []
 
-    def flush() -> MatchDelta:
-        changed = MatchDelta()
+    def flush() -> None:
         if profiles:
-            changed = engine.upsert_cooperatives([cooperative(p) for p in profiles])
+            engine.upsert_cooperatives([cooperative(p) for p in profiles])
         elif demands:
-            changed = engine.upsert_demands([demand(d) for d in demands])
+            engine.upsert_demands([demand(d) for d in demands])
         profiles.clear()
         demands.clear()
-        return changed
 
     for payload, occurred_on in events:
         if isinstance(payload, _PROFILES):
             if demands:
-                delta += flush()
+                flush()
             profiles.append(payload)
         elif isinstance(payload, _DEMANDS):
             if profiles:
-                delta += flush()
+                flush()
             demands.append(payload)
         else:
-            delta += flush()
-            applied = apply_event(engine, payload, occurred_on)
-            delta += applied.delta
-            feedback.extend(applied.feedback)
-    delta += flush()
-    return Applied(delta, tuple(feedback))
+            flush()
+            feedback.extend(apply_event(engine, payload, occurred_on).feedback)
+    flush()
+    return tuple(feedback)
+
+
+def apply_events(
+    engine: MatchingEngine, events: Sequence[tuple[contract.EventPayload, date]]
+) -> Applied:
+    """Several consumed events, in order, as one change: the engine ranks each demand and
+    credit need they affect once, and publishes only where the batch ends."""
+    with engine.deferred():
+        feedback = route_events(engine, events)
+    return Applied(engine.settle(), feedback)

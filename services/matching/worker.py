@@ -20,9 +20,11 @@ then ``engine.reconcile()`` publishes the difference, which is exactly what neve
 whichever input it came from. Events of the owned partitions already replayed are skipped when
 faust delivers them again. So a restart emits nothing twice, and loses nothing.
 
-Every change to the engine happens under one lock. Publishing waits for the broker's
-acknowledgements (acks=all) before a batch counts as done, so faust commits an input offset
-only once its outputs are safe (recovery would not need it: it replays from the start).
+Every change to the engine happens under one lock, and a poll's records are applied as one
+batch (``MatchingEngine.deferred``): the engine ranks what the whole batch affects once, and
+during a rebuild not at all (``reconcile`` ranks everything at its end). Publishing waits for
+the broker's acknowledgements (acks=all) before a batch counts as done, so faust commits an
+input offset only once its outputs are safe (recovery would not need it: it replays from the start).
 
 A rebuild can take long, so it runs as a task of its own, never inside faust's rebalance
 callbacks: aiokafka sends no heartbeats while the assignment callback runs, and the group would
@@ -33,6 +35,7 @@ evict a worker that rebuilds there. Meanwhile the agent hands over the records i
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 from collections import Counter
@@ -210,8 +213,14 @@ class MatchingWorker:
             self._letters.note_poison(record, error)
             return None
 
-    def _apply(self, records: Sequence[Record]) -> MatchDelta:
-        """Input events, in order, to the engine; poison records are noted for dead-lettering."""
+    def _settle(self) -> MatchDelta:
+        """What the batch applied changed; nothing while rebuilding, where ``reconcile`` ranks
+        everything once the state is whole."""
+        return MatchDelta() if self._rebuilding else self.engine.settle()
+
+    def _apply(self, records: Sequence[Record]) -> None:
+        """Input events, in order, to the engine (inside ``deferred``); poison records are
+        noted for dead-lettering."""
         events: list[tuple[contract.EventPayload, date]] = []
         for record in records:
             envelope = self._decode(record)
@@ -220,9 +229,9 @@ class MatchingWorker:
             if record.topic == DEMANDS.name:
                 self._demand_partition[envelope.key] = record.partition
             events.append((envelope.payload, envelope.occurred_at.date()))
-        return contract_mapping.apply_events(self.engine, events).delta
+        contract_mapping.route_events(self.engine, events)
 
-    def _apply_demands(self, records: Sequence[Record]) -> MatchDelta:
+    def _apply_demands(self, records: Sequence[Record]) -> None:
         """Demand records of owned partitions not applied yet (faust redelivers from the last
         commit, and the rebuild may have replayed them)."""
         fresh = [
@@ -230,37 +239,33 @@ class MatchingWorker:
             for r in records
             if r.partition in self._owned and r.offset >= self._next_offset.get(r.partition, 0)
         ]
-        delta = self._apply(fresh)
+        self._apply(fresh)
         for record in fresh:
             self._next_offset[record.partition] = record.offset + 1
-        return delta
 
-    def _apply_feedback(self, record: Record) -> tuple[MatchDelta, str, list[FeedbackExample]]:
-        """(delta, source event id, examples to write) for a feedback record."""
+    def _apply_feedback(self, record: Record) -> tuple[str, list[FeedbackExample]]:
+        """(source event id, examples to write) for a feedback record (inside ``deferred``)."""
         envelope = self._decode(record)
         if envelope is None:
-            return MatchDelta(), "", []
-        delta, examples = self._feedback(envelope)
+            return "", []
+        examples = self._feedback(envelope)
         if self._rebuilding:
             # Examples need what was published, restored at the end of the rebuild: the
             # rebuild derives them again then.
             self._pending_feedback.append(envelope)
-            return delta, "", []
-        return delta, str(envelope.event_id), examples
+            return "", []
+        return str(envelope.event_id), examples
 
-    def _feedback(
-        self, envelope: Envelope[contract.EventPayload]
-    ) -> tuple[MatchDelta, list[FeedbackExample]]:
+    def _feedback(self, envelope: Envelope[contract.EventPayload]) -> list[FeedbackExample]:
         applied = contract_mapping.apply_event(
             self.engine, envelope.payload, envelope.occurred_at.date()
         )
         source = str(envelope.event_id)
-        examples = [
+        return [
             example
             for example in applied.feedback
             if self._owns_example(example) and (source, example.item_id) not in self._written
         ]
-        return applied.delta, examples
 
     async def on_demand_records(self, records: Sequence[Record]) -> None:
         """A batch of the owned demand partitions, from the faust agent."""
@@ -271,33 +276,34 @@ class MatchingWorker:
             if self._rebuilding:
                 self._deferred.extend(records)
                 return
-            await self._publish(self._apply_demands(records))
+            with self.engine.deferred():
+                self._apply_demands(records)
+            await self._publish(self._settle())
 
     async def on_shared_records(self, records: Sequence[Record]) -> None:
         """A batch of the topics every worker reads in full."""
         async with self._state:
-            delta = MatchDelta()
             examples: list[tuple[str, list[FeedbackExample]]] = []
             inputs: list[Record] = []
-            for record in records:
-                if record.topic in (COOPERATIVES.name, LOAN_PRODUCTS.name):
-                    inputs.append(record)
-                    continue
-                delta += self._apply(inputs)
-                inputs = []
-                if record.topic == FEEDBACK.name:
-                    changed, source, found = self._apply_feedback(record)
-                    delta += changed
-                    if found:
-                        examples.append((source, found))
-                elif record.topic == SOURCING_MATCHES.name:
-                    change = self._live.apply(record.value)
-                    if change is not None:
-                        delta += self.engine.note_published_match(*change)
-                elif record.topic == DEAD_LETTER.name:
-                    self._letters.note_letter(record.value)
-            delta += self._apply(inputs)
-            await self._publish(delta)
+            with self.engine.deferred():
+                for record in records:
+                    if record.topic in (COOPERATIVES.name, LOAN_PRODUCTS.name):
+                        inputs.append(record)
+                        continue
+                    self._apply(inputs)
+                    inputs = []
+                    if record.topic == FEEDBACK.name:
+                        source, found = self._apply_feedback(record)
+                        if found:
+                            examples.append((source, found))
+                    elif record.topic == SOURCING_MATCHES.name:
+                        change = self._live.apply(record.value)
+                        if change is not None:
+                            self.engine.note_published_match(*change)
+                    elif record.topic == DEAD_LETTER.name:
+                        self._letters.note_letter(record.value)
+                self._apply(inputs)
+            await self._publish(self._settle())
             for source, found in examples:
                 self._write_examples(source, found)
 
@@ -394,9 +400,10 @@ class MatchingWorker:
                 return
             items = [item async for item in self._published_items() if self._owns_item(item)]
             self.engine.restore_published(items)
-            delta = self.engine.reconcile()
             deferred, self._deferred = self._deferred, []
-            delta += self._apply_demands(deferred)
+            with self.engine.deferred():
+                self._apply_demands(deferred)
+            delta = self.engine.reconcile()
             pending = self._examples_of_pending_feedback()
             async with self._sending:
                 if generation != self._generation or self._closed:
@@ -405,6 +412,10 @@ class MatchingWorker:
             sent = await self._publish(delta)
             for source, found in pending:
                 self._write_examples(source, found)
+            # The state just rebuilt lives as long as the assignment: the collector would
+            # scan its millions of objects on every full pass, pausing the stream each time.
+            gc.collect()
+            gc.freeze()
             self.ready.set()
         log.info(
             "serving partitions %s of %s: replayed %d events, restored %d published records, "
@@ -433,8 +444,9 @@ class MatchingWorker:
             return 0
         replayed = 0
         async for batch in self._logs.read_to_end(DEMANDS.name, partitions):
-            for start in range(0, len(batch), REPLAY_CHUNK):
-                self._apply_demands(batch[start : start + REPLAY_CHUNK])
+            with self.engine.deferred():  # ranked once, by ``reconcile``
+                for start in range(0, len(batch), REPLAY_CHUNK):
+                    self._apply_demands(batch[start : start + REPLAY_CHUNK])
             replayed += len(batch)
         return replayed
 
@@ -455,7 +467,7 @@ class MatchingWorker:
         pending, self._pending_feedback = self._pending_feedback, []
         found = []
         for envelope in pending:
-            _, examples = self._feedback(envelope)  # the state changes were applied already
+            examples = self._feedback(envelope)  # the state changes were applied already
             if examples:
                 found.append((str(envelope.event_id), examples))
         return found

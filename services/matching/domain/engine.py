@@ -2,8 +2,14 @@
 each change says which matches and leads to publish and which to retract.
 
 Each method takes one change and returns a ``MatchDelta``. The engine remembers what it has
-published, so it publishes a match again only when its rank, score or partners change, and a
+published, so it publishes a match again only when its score or partners change, and a
 replayed event publishes nothing. Match and lead ids are derived from the pair they join.
+Ranks are not published: readers rank by score (``SourcingMatch.order``, ``LoanLead.order``).
+
+Changes applied inside ``deferred()`` only note what they leave to rank again; ``settle()``
+then ranks each affected demand and credit need once for the whole batch. A worker applies a
+poll's records that way: a demand touched by fifty profile updates is ranked once, not fifty
+times, and publishes only where the batch ends.
 
 - A new or changed demand is ranked against all offers through the index.
 - A new or changed cooperative is scored against all open demands at once; only demands it
@@ -15,7 +21,8 @@ replayed event publishes nothing. Match and lead ids are derived from the pair t
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,6 +107,28 @@ class _Published:
     components: Mapping[str, float]
 
 
+@dataclass(slots=True)
+class _Pending:
+    """What changes since the last ``settle`` left to rank again."""
+
+    demands: set[str] = field(default_factory=set)  # opened, changed or closed
+    cooperatives: set[str] = field(default_factory=set)  # their matched demands re-rank
+    offers: list[OfferRows] = field(default_factory=list)  # changed offers: demands they enter
+    needs: set[str] = field(default_factory=set)  # against every loan product
+    loan_products: set[str] = field(default_factory=set)  # against every credit need
+    banks: set[str] = field(default_factory=set)  # whose candidates changed
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.demands
+            or self.cooperatives
+            or self.offers
+            or self.needs
+            or self.loan_products
+            or self.banks
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class FeedbackResult:
     examples: tuple[FeedbackExample, ...]
@@ -148,6 +177,45 @@ class MatchingEngine:
         # that owns only some demands learns the others' matches from there
         self._matched_anywhere: set[str] = set()
         self._history: dict[str, _Published] = {}
+        self._pending = _Pending()
+        self._deferring = 0
+
+    # --- batches --------------------------------------------------------------------------
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Apply several changes as one: inside, the methods return empty deltas and leave
+        the ranking to ``settle()``, which returns what the batch changed."""
+        self._deferring += 1
+        try:
+            yield
+        finally:
+            self._deferring -= 1
+
+    def settle(self) -> MatchDelta:
+        """Rank what the changes since the last settle affect; return what to publish."""
+        pending, self._pending = self._pending, _Pending()
+        if not pending:
+            return MatchDelta()
+        demands = set(pending.demands)
+        for cooperative_id in pending.cooperatives:
+            demands |= {d for d, _ in self._matched.get(cooperative_id, ())}
+        if pending.offers:
+            demands |= self._demands_entered_by(OfferRows.concat(pending.offers))
+        sourcing, flipped = self._refresh_demands(demands)
+        # A cooperative that gained its first buyer, or lost its last, is a different lead.
+        needs = pending.needs | {n for c in flipped for n in self._needs_of.get(c, ())}
+        banks = pending.banks | self._refresh_leads(
+            [self._needs[n] for n in sorted(needs) if n in self._needs], self._products.values()
+        )
+        new_products = [
+            self._products[p] for p in sorted(pending.loan_products) if p in self._products
+        ]
+        banks |= self._refresh_leads(list(self._needs.values()), new_products)
+        return sourcing + self._rank_banks(banks)
+
+    def _settled(self) -> MatchDelta:
+        return MatchDelta() if self._deferring else self.settle()
 
     # --- models ---------------------------------------------------------------------------
 
@@ -173,8 +241,9 @@ class MatchingEngine:
 
     def rescore_all(self) -> MatchDelta:
         """Rank every open demand and every credit need again, in batches."""
-        delta = self._refresh_demands(self._demands.keys())
-        return delta + self._refresh_leads(list(self._needs.values()), self._products.values())
+        self._pending.demands.update(self._demands)
+        self._pending.needs.update(self._needs)
+        return self._settled()
 
     # --- cooperatives ---------------------------------------------------------------------
 
@@ -185,30 +254,27 @@ class MatchingEngine:
         """Register or replace cooperatives' profiles (the whole profile each time)."""
         latest = list({c.cooperative_id: c for c in cooperatives}.values())
         if not latest:
-            return MatchDelta()
-        affected = {demand for c in latest for demand, _ in self._matched.get(c.cooperative_id, ())}
+            return self._settled()
         for cooperative in latest:
             self._cooperatives[cooperative.cooperative_id] = cooperative
             offers = {offer.product_id: offer for offer in cooperative.products}
             self._offers[cooperative.cooperative_id] = offers
+            self._pending.cooperatives.add(cooperative.cooperative_id)
+            self._pending.needs.update(self._needs_of.get(cooperative.cooperative_id, ()))
         rows = self._index.upsert(latest)
         if rows is not None:
-            affected |= self._demands_entered_by(rows)
-        delta = self._refresh_demands(affected)
-        needs = [
-            self._needs[n] for c in latest for n in sorted(self._needs_of.get(c.cooperative_id, ()))
-        ]
-        return delta + self._refresh_leads(needs, self._products.values())
+            self._pending.offers.append(rows)
+        return self._settled()
 
     def remove_cooperative(self, cooperative_id: str) -> MatchDelta:
         if self._cooperatives.pop(cooperative_id, None) is None:
-            return MatchDelta()
+            return self._settled()
         self._offers.pop(cooperative_id, None)
         self._index.remove(cooperative_id)
         self._confirmed.discard(cooperative_id)
-        delta = self._refresh_demands({d for d, _ in self._matched.get(cooperative_id, ())})
-        needs = [self._needs[n] for n in sorted(self._needs_of.get(cooperative_id, ()))]
-        return delta + self._refresh_leads(needs, self._products.values())
+        self._pending.cooperatives.add(cooperative_id)
+        self._pending.needs.update(self._needs_of.get(cooperative_id, ()))
+        return self._settled()
 
     def _demands_entered_by(self, offers: OfferRows) -> set[str]:
         """Open demands whose ranking these offers could change."""
@@ -240,32 +306,36 @@ class MatchingEngine:
         """Post or update demands (the whole demand each time)."""
         latest = list({d.demand_id: d for d in demands}.values())
         if not latest:
-            return MatchDelta()
+            return self._settled()
         for demand in latest:
             self._demands[demand.demand_id] = demand
             self._demand_kinds[demand.demand_id] = self._scorer.demand_kind(demand)
         rows = self._scorer.demand_rows(latest)
         self._demand_table.add([d.demand_id for d in latest], rows)
-        return self._refresh_demands(d.demand_id for d in latest)
+        self._pending.demands.update(d.demand_id for d in latest)
+        return self._settled()
 
     def close_demand(self, demand_id: str) -> MatchDelta:
         if self._demands.pop(demand_id, None) is None:
-            return MatchDelta()
+            return self._settled()
         self._demand_kinds.pop(demand_id, None)
         self._demand_table.remove(demand_id)
         self._entry.pop(demand_id, None)
-        return self._refresh_demands([demand_id])
+        self._pending.demands.add(demand_id)
+        return self._settled()
 
     # --- sourcing matches -----------------------------------------------------------------
 
-    def _refresh_demands(self, demand_ids: Iterable[str]) -> MatchDelta:
-        """Rank these demands again and publish the difference; closed ones lose all."""
+    def _refresh_demands(self, demand_ids: Iterable[str]) -> tuple[MatchDelta, list[str]]:
+        """Rank these demands again and publish the difference; closed ones lose all. Also
+        returns the cooperatives that gained their first match or lost their last."""
         wanted = sorted(set(demand_ids))
         open_ids = [d for d in wanted if d in self._demands]
         rankings = self._index.rank([self._demands[d] for d in open_ids], self.top_k)
         proposed: dict[str, dict[str, SourcingMatch]] = {d: {} for d in wanted}
         for ranking in rankings:
-            proposed[ranking.demand_id] = self._matches_from(ranking)
+            published = self._matches.get(ranking.demand_id, {})
+            proposed[ranking.demand_id] = self._matches_from(ranking, published)
             self._entry[ranking.demand_id] = self._how_to_enter(ranking)
         involved = {m.cooperative_id for d in wanted for m in self._matches.get(d, {}).values()}
         involved |= {m.cooperative_id for new in proposed.values() for m in new.values()}
@@ -276,8 +346,8 @@ class MatchingEngine:
             old = self._matches.get(demand_id, {})
             new: dict[str, SourcingMatch] = {}
             for match_id, match in proposed[demand_id].items():
-                if match_id in old and match.same_as(old[match_id]):
-                    new[match_id] = old[match_id]  # unchanged: the record as published
+                if match is old.get(match_id):
+                    new[match_id] = match  # unchanged: the record as published
                 else:
                     # Reasons are written only for what is published: most of a re-ranking
                     # is unchanged, and the sentences cost more than the scores.
@@ -286,11 +356,8 @@ class MatchingEngine:
             gone.extend(match for match_id, match in old.items() if match_id not in new)
             self._publish_matches(demand_id, old, new)
         retracted = self._retractions(gone)
-        # A cooperative that gained its first buyer, or lost its last, is a different lead.
         flipped = sorted(c for c in involved if bool(self._matched.get(c)) != (c in before))
-        needs = [self._needs[n] for c in flipped for n in sorted(self._needs_of.get(c, ()))]
-        delta = MatchDelta(tuple(found), (), tuple(retracted))
-        return delta + self._refresh_leads(needs, self._products.values())
+        return MatchDelta(tuple(found), (), tuple(retracted)), flipped
 
     def _how_to_enter(self, ranking: Ranking) -> tuple[float, float]:
         """(score, capacity share) a new offer must reach, either, to change this ranking:
@@ -299,7 +366,7 @@ class MatchingEngine:
         the largest suppliers already considered (else more than any share can be)."""
         top = ranking.top
         score = min(o.score for o in top) if len(top) >= self.top_k else -np.inf
-        filled = any(o.components["capacity"] >= 1.0 for o in top) or bool(ranking.group)
+        filled = any(o.capacity >= 1.0 for o in top) or bool(ranking.group)
         share = 2.0 if filled else 1.0 - sum(ranking.largest_shares)
         return score, share
 
@@ -318,16 +385,19 @@ class MatchingEngine:
         else:
             self._matches.pop(demand_id, None)
 
-    def _matches_from(self, ranking: Ranking) -> dict[str, SourcingMatch]:
-        """The ranking as match records, ranked by score, without reasons yet."""
+    def _matches_from(
+        self, ranking: Ranking, published: Mapping[str, SourcingMatch]
+    ) -> dict[str, SourcingMatch]:
+        """The ranking as match records: the published record where nothing a reader sees
+        changed (most of a re-ranking), else a new one without reasons yet."""
         demand = self._demands[ranking.demand_id]
+        version = self._scorer.model.version
         entries: dict[str, RankedOffer] = {o.cooperative_id: o for o in ranking.top}
         group = [o.cooperative_id for o in ranking.group]
         for offer in ranking.group:
             entries.setdefault(offer.cooperative_id, offer)
-        ordered = sorted(entries.values(), key=lambda o: (-o.score, o.cooperative_id, o.product_id))
         matches: dict[str, SourcingMatch] = {}
-        for rank, offer in enumerate(ordered, start=1):
+        for offer in entries.values():
             partners = (
                 tuple(sorted(c for c in group if c != offer.cooperative_id))
                 if offer.cooperative_id in group
@@ -336,17 +406,26 @@ class MatchingEngine:
             match_id = ids.sourcing_match_id(
                 demand.demand_id, offer.cooperative_id, offer.product_id
             )
+            score = round(min(1.0, max(0.0, offer.score)), DECIMALS)
+            before = published.get(match_id)
+            if (
+                before is not None
+                and before.score == score
+                and before.partners == partners
+                and before.model_version == version
+            ):
+                matches[match_id] = before
+                continue
             matches[match_id] = SourcingMatch(
                 match_id=match_id,
                 demand_id=demand.demand_id,
                 business_id=demand.business_id,
                 cooperative_id=offer.cooperative_id,
                 product_id=offer.product_id,
-                score=round(min(1.0, max(0.0, offer.score)), DECIMALS),
-                rank=rank,
+                score=score,
                 components=_rounded(offer.components),
                 reasons=(),
-                model_version=self._scorer.model.version,
+                model_version=version,
                 partners=partners,
             )
         return matches
@@ -443,7 +522,7 @@ class MatchingEngine:
 
     def matches_for(self, demand_id: str) -> list[SourcingMatch]:
         """The demand's published matches, best first."""
-        return sorted(self._matches.get(demand_id, {}).values(), key=lambda m: m.rank)
+        return sorted(self._matches.get(demand_id, {}).values(), key=lambda m: m.order)
 
     # --- credit needs and loan products ---------------------------------------------------
 
@@ -453,26 +532,31 @@ class MatchingEngine:
             self._needs_of.get(previous.cooperative_id, set()).discard(need.credit_need_id)
         self._needs[need.credit_need_id] = need
         self._needs_of.setdefault(need.cooperative_id, set()).add(need.credit_need_id)
-        return self._refresh_leads([need], self._products.values())
+        self._pending.needs.add(need.credit_need_id)
+        return self._settled()
 
     def upsert_loan_product(self, product: LoanProduct) -> MatchDelta:
         previous = self._products.get(product.loan_product_id)
-        delta = MatchDelta()
         if previous is not None and previous.bank_id != product.bank_id:
-            delta = self.withdraw_loan_product(product.loan_product_id)
+            self._withdraw(product.loan_product_id)
         self._products[product.loan_product_id] = product
-        return delta + self._refresh_leads(list(self._needs.values()), [product])
+        self._pending.loan_products.add(product.loan_product_id)
+        return self._settled()
 
     def withdraw_loan_product(self, loan_product_id: str) -> MatchDelta:
+        self._withdraw(loan_product_id)
+        return self._settled()
+
+    def _withdraw(self, loan_product_id: str) -> None:
         product = self._products.pop(loan_product_id, None)
         if product is None:
-            return MatchDelta()
+            return
         candidates = self._candidates.get(product.bank_id, {})
         for lead_id, candidate in list(candidates.items()):
             if candidate.product.loan_product_id == loan_product_id:
                 del candidates[lead_id]
                 self._dropped[lead_id] = LOAN_PRODUCT_WITHDRAWN
-        return self._rank_banks({product.bank_id})
+        self._pending.banks.add(product.bank_id)
 
     def _buyer(self, cooperative_id: str) -> float:
         if cooperative_id in self._confirmed:
@@ -482,11 +566,12 @@ class MatchingEngine:
 
     def _refresh_leads(
         self, needs: Sequence[CreditNeed], products: Iterable[LoanProduct]
-    ) -> MatchDelta:
-        """Re-check these needs against these products, then re-rank the banks touched."""
+    ) -> set[str]:
+        """Re-check these needs against these products; returns the banks whose candidates
+        this touched."""
         products = list(products)
         if not needs or not products:
-            return MatchDelta()
+            return set()
         banks: set[str] = set()
         records = [
             CreditRecord(n, self._cooperatives[n.cooperative_id], self._buyer(n.cooperative_id))
@@ -510,6 +595,7 @@ class MatchingEngine:
                         banks |= self._drop_lead(record.need, product, first.reason)
                         continue
                     lead_id = ids.lead_id(record.need.credit_need_id, product.loan_product_id)
+                    self._dropped.pop(lead_id, None)  # a candidate again, whatever ended it
                     self._candidates.setdefault(product.bank_id, {})[lead_id] = _LeadCandidate(
                         lead_id=lead_id,
                         need=record.need,
@@ -519,7 +605,7 @@ class MatchingEngine:
                         reasons=reasons[row],
                     )
                     banks.add(product.bank_id)
-        return self._rank_banks(banks)
+        return banks
 
     def _drop_lead(self, need: CreditNeed, product: LoanProduct, reason: Reason) -> set[str]:
         lead_id = ids.lead_id(need.credit_need_id, product.loan_product_id)
@@ -529,30 +615,36 @@ class MatchingEngine:
         return {product.bank_id}
 
     def _rank_banks(self, banks: Iterable[str]) -> MatchDelta:
-        """Each bank's leads ranked by score; publish new and re-ranked ones, retract gone ones."""
+        """The banks' leads against what was published: new and re-scored ones to publish,
+        gone ones to retract. Ranks are the readers' (by score), so only changes go out."""
         found: list[LoanLead] = []
         retracted: list[Retraction] = []
+        version = self.lead_model.version
         for bank_id in sorted(banks):
             candidates = self._candidates.get(bank_id, {})
-            ordered = sorted(candidates.values(), key=lambda c: (-c.score, c.lead_id))
+            old = self._leads.get(bank_id, {})
             new: dict[str, LoanLead] = {}
-            for rank, candidate in enumerate(ordered, start=1):
-                new[candidate.lead_id] = LoanLead(
-                    lead_id=candidate.lead_id,
+            for lead_id, candidate in sorted(candidates.items()):
+                score = round(min(1.0, max(0.0, candidate.score)), DECIMALS)
+                published = old.get(lead_id)
+                if published is not None and (published.score, published.model_version) == (
+                    score,
+                    version,
+                ):
+                    new[lead_id] = published
+                    continue
+                new[lead_id] = lead = LoanLead(
+                    lead_id=lead_id,
                     credit_need_id=candidate.need.credit_need_id,
                     cooperative_id=candidate.need.cooperative_id,
                     loan_product_id=candidate.product.loan_product_id,
                     bank_id=bank_id,
-                    score=round(min(1.0, max(0.0, candidate.score)), DECIMALS),
-                    rank=rank,
+                    score=score,
                     components=_rounded(candidate.components),
                     reasons=candidate.reasons,
-                    model_version=self.lead_model.version,
+                    model_version=version,
                 )
-            old = self._leads.get(bank_id, {})
-            for lead_id, lead in new.items():
-                if lead_id not in old or not lead.same_as(old[lead_id]):
-                    found.append(lead)
+                found.append(lead)
                 self._history[lead_id] = _Published(
                     "lead", bank_id, lead.cooperative_id, bank_id, lead.components
                 )
@@ -590,7 +682,7 @@ class MatchingEngine:
 
     def leads_for(self, bank_id: str) -> list[LoanLead]:
         """The bank's published leads, best first."""
-        return sorted(self._leads.get(bank_id, {}).values(), key=lambda lead: lead.rank)
+        return sorted(self._leads.get(bank_id, {}).values(), key=lambda lead: lead.order)
 
     def explain_credit_need(self, credit_need_id: str) -> dict[str, list[FailedRule]]:
         """For each loan product, the rules the need breaks (empty list: eligible)."""
@@ -626,12 +718,10 @@ class MatchingEngine:
             if p.cooperative_id == cooperative_id and p.counterpart_id == counterpart_id
         )
         is_bank = any(p.bank_id == counterpart_id for p in self._products.values())
-        delta = MatchDelta()
         if outcome in CONFIRMING_OUTCOMES and not is_bank and cooperative_id not in self._confirmed:
             self._confirmed.add(cooperative_id)
-            needs = [self._needs[n] for n in sorted(self._needs_of.get(cooperative_id, ()))]
-            delta = self._refresh_leads(needs, self._products.values())
-        return FeedbackResult(examples, delta)
+            self._pending.needs.update(self._needs_of.get(cooperative_id, ()))
+        return FeedbackResult(examples, self._settled())
 
     # --- several workers ------------------------------------------------------------------
 
@@ -644,10 +734,9 @@ class MatchingEngine:
             self._matched_anywhere.add(cooperative_id)
         else:
             self._matched_anywhere.discard(cooperative_id)
-        if self._buyer(cooperative_id) == before:
-            return MatchDelta()
-        needs = [self._needs[n] for n in sorted(self._needs_of.get(cooperative_id, ()))]
-        return self._refresh_leads(needs, self._products.values())
+        if self._buyer(cooperative_id) != before:
+            self._pending.needs.update(self._needs_of.get(cooperative_id, ()))
+        return self._settled()
 
     # --- restart --------------------------------------------------------------------------
 
@@ -682,6 +771,7 @@ class MatchingEngine:
         new and changed matches and leads, and retractions of published ones that no longer
         hold (a closed demand's, say). After a restart that replayed every input to its end,
         this publishes exactly what never made it out, whichever input it came from."""
-        delta = self._refresh_demands(set(self._demands) | set(self._matches))
-        delta += self._refresh_leads(list(self._needs.values()), self._products.values())
-        return delta + self._rank_banks(set(self._leads) | set(self._candidates))
+        self._pending.demands.update(set(self._demands) | set(self._matches))
+        self._pending.needs.update(self._needs)
+        self._pending.banks.update(set(self._leads) | set(self._candidates))
+        return self.settle()

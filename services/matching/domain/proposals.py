@@ -25,17 +25,22 @@ class SourcingMatch:
     cooperative_id: str
     product_id: str
     score: float
-    rank: int
     components: Mapping[str, float]
     reasons: tuple[Reason, ...]
     model_version: str
     partners: tuple[str, ...] = ()  # the other cooperatives of a group proposal
 
+    @property
+    def order(self) -> tuple[float, str, str]:
+        """A demand's matches rank by this: best score first, ties by cooperative and product.
+        Readers rank the same way; a rank is never published, so a match entering a list does
+        not re-publish every match below it."""
+        return -self.score, self.cooperative_id, self.product_id
+
     def same_as(self, other: SourcingMatch) -> bool:
         """Whether publishing this again would tell a reader nothing new."""
         return (
-            self.rank == other.rank
-            and self.score == other.score
+            self.score == other.score
             and self.partners == other.partners
             and self.product_id == other.product_id
             and self.model_version == other.model_version
@@ -50,17 +55,17 @@ class LoanLead:
     loan_product_id: str
     bank_id: str
     score: float
-    rank: int  # among all the bank's leads
     components: Mapping[str, float]
     reasons: tuple[Reason, ...]
     model_version: str
 
+    @property
+    def order(self) -> tuple[float, str]:
+        """A bank's leads rank by this: best score first, ties by lead id."""
+        return -self.score, self.lead_id
+
     def same_as(self, other: LoanLead) -> bool:
-        return (
-            self.rank == other.rank
-            and self.score == other.score
-            and self.model_version == other.model_version
-        )
+        return self.score == other.score and self.model_version == other.model_version
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +83,7 @@ class Retraction:
 
 @dataclass(frozen=True, slots=True)
 class MatchDelta:
-    """What changed after one event: matches and leads to publish (new or re-ranked) and those
+    """What changed after one event: matches and leads to publish (new or re-scored) and those
     to retract. Empty when the event changed nothing, as on a replay."""
 
     matches: tuple[SourcingMatch, ...] = ()

@@ -9,8 +9,9 @@ found with ``argpartition`` and merged.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -44,7 +45,15 @@ class RankedOffer:
     cooperative_id: str
     product_id: str
     score: float
-    components: dict[str, float]
+    capacity: float  # the capacity component, which rankings and groups look at
+    # Each component's values for the demand's candidates in one block, and this offer's
+    # place there: a re-ranking mostly confirms what was published, and reads no components.
+    _values: Mapping[str, Sequence[float]]
+    _column: int
+
+    @property
+    def components(self) -> dict[str, float]:
+        return {name: row[self._column] for name, row in self._values.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +71,14 @@ class Ranking:
 
 @dataclass(frozen=True, slots=True)
 class _Block:
-    """The best candidates of a batch of demands in one shard, as (B, keep) arrays; a demand's
-    candidates are the finite scores of its row."""
+    """The best candidates of a batch of demands in one shard, as (B, keep) nested lists; a
+    demand's candidates are the finite scores of its row. Lists, converted once per block:
+    selecting reads each value, and numpy scalars one at a time cost more than the sort."""
 
-    scores: np.ndarray  # float32, -inf: no candidate
-    rows: np.ndarray  # shard row of each candidate
+    scores: list[list[float]]  # -inf: no candidate
+    rows: list[list[int]]  # shard row of each candidate
     keys: Sequence[OfferKey]  # the shard's keys, by row
-    components: dict[str, np.ndarray]
+    components: dict[str, list[list[float]]]
 
 
 _Pool = list[tuple[_Block, int]]  # the blocks holding a demand's candidates, and its row there
@@ -198,11 +208,11 @@ class OfferIndex:
         if not found.any():
             return
         block = _Block(
-            top,
-            columns[best],
+            top.tolist(),
+            columns[best].tolist(),
             keys,
             {
-                name: np.take_along_axis(values, best, axis=1)
+                name: np.take_along_axis(values, best, axis=1).tolist()
                 for name, values in scored.components.items()
             },
         )
@@ -215,9 +225,12 @@ class OfferIndex:
         candidates: list[_Candidate] = []
         for block, row in pool:
             scores = block.scores[row]
-            for column in np.flatnonzero(np.isfinite(scores)).tolist():
-                key = block.keys[block.rows[row, column]]
-                candidates.append(_Candidate(-float(scores[column]), key, block, row, column))
+            rows = block.rows[row]
+            values = {name: v[row] for name, v in block.components.items()}
+            for column, score in enumerate(scores):
+                if math.isfinite(score):
+                    key = block.keys[rows[column]]
+                    candidates.append(_Candidate(-score, key, values, column))
         # Best score first; ties broken by ids so the order never depends on row layout.
         candidates.sort(key=lambda c: (c.minus_score, c.key))
         chosen: list[_Candidate] = []  # the best offer of each cooperative, best first
@@ -228,11 +241,11 @@ class OfferIndex:
                 chosen.append(candidate)
         top = chosen[:k]
         group: list[RankedOffer] = []
-        shares = np.array([c.component("capacity") for c in chosen])
-        if top and shares[: len(top)].max() < 1.0:
-            members = propose_group(shares, self.group_max)
+        shares = [c.values["capacity"][c.column] for c in chosen]
+        if top and max(shares[: len(top)]) < 1.0:
+            members = propose_group(np.array(shares), self.group_max)
             group = [chosen[m].ranked() for m in members] if members is not None else []
-        partial = sorted((float(x) for x in shares if x < 1.0), reverse=True)
+        partial = sorted((x for x in shares if x < 1.0), reverse=True)
         return Ranking(
             demand.demand_id,
             tuple(c.ranked() for c in top),
@@ -244,13 +257,11 @@ class OfferIndex:
 class _Candidate(NamedTuple):
     minus_score: float  # negated, so that sorting puts the best first
     key: OfferKey
-    block: _Block
-    row: int  # the demand's row in the block
+    values: dict[str, list[float]]  # the demand's row of each component in the block
     column: int  # the candidate's column in the block
 
-    def component(self, name: str) -> float:
-        return float(self.block.components[name][self.row, self.column])
-
     def ranked(self) -> RankedOffer:
-        values = {name: self.component(name) for name in self.block.components}
-        return RankedOffer(self.key[0], self.key[1], -self.minus_score, values)
+        capacity = self.values["capacity"][self.column]
+        return RankedOffer(
+            self.key[0], self.key[1], -self.minus_score, capacity, self.values, self.column
+        )

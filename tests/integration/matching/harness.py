@@ -266,11 +266,11 @@ class Outcome:
 
 
 def _match_row(m: Any) -> Row:
-    return (m.demand_id, m.cooperative_id, m.product_id, m.score, m.rank, tuple(m.partners))
+    return (m.demand_id, m.cooperative_id, m.product_id, m.score, tuple(m.partners))
 
 
 def _lead_row(lead: Any) -> Row:
-    return (lead.credit_need_id, lead.loan_product_id, lead.bank_id, lead.score, lead.rank)
+    return (lead.credit_need_id, lead.loan_product_id, lead.bank_id, lead.score)
 
 
 def one_engine_outcome(settings: KafkaSettings, run: str) -> Outcome:

@@ -63,10 +63,10 @@ def test_a_new_cooperative_is_scored_against_open_demands() -> None:
             "c3", offer(tonnes=20.0, certificates=(certified("organic"),)), district="dong-hoi"
         )
     )
-    found = {m.cooperative_id: m.rank for m in delta.matches}
-    assert found["c3"] == 1
-    # The others moved down a place, so they are published again with their new rank.
-    assert found == {"c3": 1, "c1": 2, "c2": 3}
+    # Only the newcomer is published: the others moved down a place, but ranks are worked out
+    # by readers from the scores, which did not change.
+    assert [m.cooperative_id for m in delta.matches] == ["c3"]
+    assert [m.cooperative_id for m in engine.matches_for("d1")] == ["c3", "c1", "c2"]
     assert not delta.retractions
 
 
@@ -111,7 +111,8 @@ def test_a_removed_cooperative_is_retracted() -> None:
     assert [(r.cooperative_id, r.reason.code) for r in delta.retractions] == [
         ("c1", "cooperative_removed")
     ]
-    assert [(m.cooperative_id, m.rank) for m in delta.matches] == [("c2", 1)]
+    assert not delta.matches, "c2 moved up a place; its score is unchanged"
+    assert [m.cooperative_id for m in engine.matches_for("d1")] == ["c2"]
 
 
 def test_a_match_pushed_out_of_the_top_k_is_retracted_as_outranked() -> None:
@@ -166,13 +167,10 @@ def test_eligible_needs_become_leads_ranked_within_the_bank() -> None:
     engine = lead_engine()
     engine.upsert_credit_need(credit_need("n-poor", "poor"))
     delta = engine.upsert_credit_need(credit_need("n-rich", "rich"))
-    ranks = {lead.credit_need_id: lead.rank for lead in engine.leads_for("bank1")}
-    assert ranks == {"n-rich": 1, "n-poor": 2}
-    # The newcomer took first place, so the other lead is published again with rank 2.
-    assert {(lead.credit_need_id, lead.rank) for lead in delta.leads} == {
-        ("n-rich", 1),
-        ("n-poor", 2),
-    }
+    assert [lead.credit_need_id for lead in engine.leads_for("bank1")] == ["n-rich", "n-poor"]
+    # The newcomer took first place; the other lead's score is unchanged, so only the
+    # newcomer is published (readers rank by score).
+    assert [lead.credit_need_id for lead in delta.leads] == ["n-rich"]
 
 
 def test_an_ineligible_pair_is_never_a_lead() -> None:
@@ -304,7 +302,7 @@ def test_events_one_at_a_time_end_where_a_bulk_load_does() -> None:
     def published(engine: MatchingEngine) -> Published:
         return {
             d.demand_id: [
-                (m.match_id, m.rank, m.score, m.partners) for m in engine.matches_for(d.demand_id)
+                (m.match_id, m.score, m.partners) for m in engine.matches_for(d.demand_id)
             ]
             for d in demands
         }
@@ -319,3 +317,35 @@ def test_a_later_retraction_cancels_an_earlier_publication_in_a_sum_of_deltas() 
     total = first + closed
     assert total.matches == ()
     assert {r.cooperative_id for r in total.retractions} == {"c1", "c2"}
+
+
+def test_a_batch_ranks_once_and_publishes_where_it_ends() -> None:
+    engine = MatchingEngine()
+    with engine.deferred():
+        assert not engine.upsert_cooperatives([cooperative("c1", offer(tonnes=12.0))])
+        assert not engine.upsert_demand(demand())
+        for tonnes in (1.0, 3.0, 5.0, 7.0):
+            assert not engine.upsert_cooperative(cooperative("c2", offer(tonnes=tonnes)))
+        assert engine.matches_for("d1") == [], "nothing is ranked inside the batch"
+    delta = engine.settle()
+    published = [m.match_id for m in delta.matches]
+    assert len(published) == len(set(published)) == 2, "each match once, as the batch ends"
+    [c2] = [m for m in delta.matches if m.cooperative_id == "c2"]
+    one_at_a_time = MatchingEngine()
+    one_at_a_time.upsert_cooperatives([cooperative("c1", offer(tonnes=12.0))])
+    one_at_a_time.upsert_demand(demand())
+    one_at_a_time.upsert_cooperative(cooperative("c2", offer(tonnes=7.0)))
+    assert [(m.match_id, m.score) for m in engine.matches_for("d1")] == [
+        (m.match_id, m.score) for m in one_at_a_time.matches_for("d1")
+    ]
+    assert c2.components["capacity"] == one_at_a_time.matches_for("d1")[1].components["capacity"]
+    assert not engine.settle(), "nothing is left pending"
+
+
+def test_a_demand_opened_and_closed_in_one_batch_publishes_nothing() -> None:
+    engine = MatchingEngine()
+    engine.upsert_cooperatives([cooperative("c1", offer(tonnes=12.0))])
+    with engine.deferred():
+        engine.upsert_demand(demand())
+        engine.close_demand("d1")
+    assert not engine.settle()
