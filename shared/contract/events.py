@@ -208,8 +208,12 @@ class LoanProductWithdrawn(EventPayload):
 
 
 class SourcingMatchFound(EventPayload):
-    """A cooperative proposed for a demand; ``partners`` names others proposed with it as a
-    group that together can fill the quantity."""
+    """A cooperative proposed for a demand, new or re-scored; ``partners`` names others
+    proposed with it as a group that together can fill the quantity.
+
+    There is no rank: a demand's matches rank by score, best first, ties by cooperative id
+    then product id. Ranks are worked out where they are read, so one match entering a
+    demand's list is one record, not a re-publication of every match below it."""
 
     event_type: ClassVar[str] = "SourcingMatchFound"
 
@@ -220,7 +224,6 @@ class SourcingMatchFound(EventPayload):
     product_id: EntityId
     partners: list[EntityId] = Field(default_factory=list)
     score: Score
-    rank: StrictInt = Field(ge=1)
     components: dict[str, Score]
     reasons: list[Reason]
     model_version: str = Field(max_length=64)
@@ -230,6 +233,9 @@ class SourcingMatchFound(EventPayload):
 
 
 class LoanLeadScored(EventPayload):
+    """A credit need eligible for a loan product, new or re-scored. A bank's leads rank by
+    score, best first, ties by lead id; as for matches, the rank is worked out by readers."""
+
     event_type: ClassVar[str] = "LoanLeadScored"
 
     lead_id: EntityId
@@ -238,7 +244,6 @@ class LoanLeadScored(EventPayload):
     loan_product_id: EntityId
     bank_id: EntityId
     score: Score
-    rank: StrictInt = Field(ge=1)
     components: dict[str, Score]
     reasons: list[Reason]
     model_version: str = Field(max_length=64)
