@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.banks.orm import LeadRow, LoanProductRow
@@ -87,6 +87,10 @@ class LoanProducts(OwnedRows[LoanProductRow]):
         return {row.id: row.name for row in rows}
 
 
+BEST_FIRST = (LeadRow.score.desc(), LeadRow.lead_id)
+"""A bank's leads rank by score, best first, ties by lead id (the contract's order)."""
+
+
 class Leads:
     """Leads as the scoring service sent them, with the bank's decisions."""
 
@@ -99,13 +103,38 @@ class Leads:
         query = select(LeadRow).where(LeadRow.lead_id == lead_id)
         return self.session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
 
-    def best(self, bank_id: str | None, limit: int) -> list[LeadRow]:
-        """Live leads, best first; every bank's when ``bank_id`` is None (organisers)."""
-        query = select(LeadRow).where(LeadRow.retracted.is_(False))
+    def best(self, bank_id: str | None, limit: int) -> list[tuple[LeadRow, int]]:
+        """Live leads, best first, each with its rank among its bank's live leads; every
+        bank's when ``bank_id`` is None (organisers)."""
+        live = LeadRow.retracted.is_(False)
+        ranked = select(
+            LeadRow.lead_id,
+            func.row_number().over(partition_by=LeadRow.bank_id, order_by=BEST_FIRST).label("rank"),
+        ).where(live)
         if bank_id is not None:
-            query = query.where(LeadRow.bank_id == bank_id)
-        query = query.order_by(LeadRow.score.desc(), LeadRow.lead_id).limit(limit)
-        return list(self.session.execute(query).scalars())
+            ranked = ranked.where(LeadRow.bank_id == bank_id)
+        ranks = ranked.subquery()
+        query = (
+            select(LeadRow, ranks.c.rank)
+            .join(ranks, ranks.c.lead_id == LeadRow.lead_id)
+            .order_by(*BEST_FIRST)
+            .limit(limit)
+        )
+        return [(row, rank) for row, rank in self.session.execute(query).all()]
+
+    def rank(self, row: LeadRow) -> int:
+        """1 + the bank's live leads ranked before this one: its rank if it is live, where its
+        score would place it if it was retracted."""
+        before = or_(
+            LeadRow.score > row.score,
+            and_(LeadRow.score == row.score, LeadRow.lead_id < row.lead_id),
+        )
+        query = (
+            select(func.count())
+            .select_from(LeadRow)
+            .where(LeadRow.bank_id == row.bank_id, LeadRow.retracted.is_(False), before)
+        )
+        return 1 + self.session.execute(query).scalar_one()
 
     def decide(self, row: LeadRow, decision: LeadDecision, reason: str) -> LeadRow:
         row.decision = decision.value

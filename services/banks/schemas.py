@@ -124,7 +124,10 @@ class LeadPublic(ApiModel):
     loan_product_id: str
     loan_product_name: str | None
     score: float
-    rank: int
+    rank: int = Field(
+        description="place among the bank's live leads, from 1: by score, best first, ties by "
+        "lead id (a retracted lead: where its score would place it)"
+    )
     components: dict[str, float]
     reasons: list[Reason]
     cooperative: CooperativeSummary | None = Field(description="null until its profile arrives")

@@ -37,7 +37,8 @@ def loan_products(
     return [public(row) for row in LoanProducts(session).page(owner_scope(caller), limit, offset)]
 
 
-def _leads_public(session: Session, rows: list[LeadRow]) -> list[LeadPublic]:
+def _leads_public(session: Session, ranked: list[tuple[LeadRow, int]]) -> list[LeadPublic]:
+    rows = [row for row, _rank in ranked]
     products = LoanProducts(session).names(row.loan_product_id for row in rows)
     profiles = Directory(orm.known_cooperatives).get_many(session, (r.cooperative_id for r in rows))
     needs = Directory(orm.known_credit_needs).get_many(session, (r.credit_need_id for r in rows))
@@ -47,6 +48,7 @@ def _leads_public(session: Session, rows: list[LeadRow]) -> list[LeadPublic]:
                 **LoanLeadScored.model_validate(row.scored).model_dump(
                     exclude={"bank_id", "model_version"}
                 ),
+                "rank": rank,
                 "loan_product_name": products.get(row.loan_product_id),
                 "cooperative": summary(CooperativeSummary, profiles.get(row.cooperative_id)),
                 "credit_need": summary(CreditNeedSummary, needs.get(row.credit_need_id)),
@@ -55,16 +57,17 @@ def _leads_public(session: Session, rows: list[LeadRow]) -> list[LeadPublic]:
                 "decided_at": row.decided_at,
             }
         )
-        for row in rows
+        for row, rank in ranked
     ]
 
 
 def lead_public(session: Session, row: LeadRow) -> LeadPublic:
-    return _leads_public(session, [row])[0]
+    return _leads_public(session, [(row, Leads(session).rank(row))])[0]
 
 
 def leads(session: Session, caller: Caller, limit: int) -> list[LeadPublic]:
-    """A bank's live leads, best first; organisers see every bank's."""
+    """A bank's live leads, best first, ranked among the bank's; organisers see every bank's
+    (each ranked among its own bank's)."""
     return _leads_public(session, Leads(session).best(owner_scope(caller), limit))
 
 

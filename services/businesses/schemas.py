@@ -106,7 +106,10 @@ class MatchForDemand(ApiModel):
     product_name: str | None = Field(description="null until the cooperative's profile arrives")
     partners: list[str] = Field(description="cooperatives proposed with this one as a group")
     score: float
-    rank: int
+    rank: int = Field(
+        description="place among the demand's live matches, from 1: by score, best first, "
+        "ties by cooperative id then product id"
+    )
     components: dict[str, float]
     reasons: list[Reason]
     cooperative: CooperativeSummary | None

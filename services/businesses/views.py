@@ -12,7 +12,7 @@ from services.businesses.repository import Demands, to_demand
 from services.businesses.schemas import DemandPublic, MatchForDemand
 from shared.identity.model import Caller
 from shared.storage.directory import CooperativeSummary, Directory, summary
-from shared.storage.sourcing_matches import SourcingMatches
+from shared.storage.sourcing_matches import RankedMatch, SourcingMatches
 from shared.web.access import owner_scope, to_read
 
 
@@ -46,18 +46,23 @@ def _product_name(profile: dict[str, Any] | None, product_id: str) -> str | None
     return None
 
 
+def _match(ranked: RankedMatch, profiles: dict[str, dict[str, Any]]) -> MatchForDemand:
+    match, profile = ranked.match, profiles.get(ranked.match.cooperative_id)
+    return MatchForDemand.model_validate(
+        {
+            **match.model_dump(exclude={"demand_id", "business_id", "model_version"}),
+            "rank": ranked.rank,
+            "product_name": _product_name(profile, match.product_id),
+            "cooperative": summary(CooperativeSummary, profile),
+        }
+    )
+
+
 def matches(session: Session, caller: Caller, demand_id: str, limit: int) -> list[MatchForDemand]:
+    """The demand's live matches, best first, ranked as the contract says (score, then
+    cooperative id, then product id)."""
     to_read(Demands(session), caller, demand_id)
     found = SourcingMatches(orm.sourcing_matches).for_demand(session, demand_id, limit)
     known = Directory(orm.known_cooperatives)
-    profiles = known.get_many(session, (m.cooperative_id for m in found))
-    return [
-        MatchForDemand.model_validate(
-            {
-                **match.model_dump(exclude={"demand_id", "business_id", "model_version"}),
-                "product_name": _product_name(profiles.get(match.cooperative_id), match.product_id),
-                "cooperative": summary(CooperativeSummary, profiles.get(match.cooperative_id)),
-            }
-        )
-        for match in found
-    ]
+    profiles = known.get_many(session, (ranked.match.cooperative_id for ranked in found))
+    return [_match(ranked, profiles) for ranked in found]

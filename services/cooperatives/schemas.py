@@ -189,7 +189,10 @@ class MatchForCooperative(ApiModel):
     product_id: str = Field(description="which of your products fits")
     partners: list[str] = Field(description="cooperatives proposed with you for this demand")
     score: float
-    rank: int
+    rank: int = Field(
+        description="your place among the demand's live matches, from 1: by score, best first, "
+        "ties by cooperative id then product id"
+    )
     components: dict[str, float]
     reasons: list[Reason]
     demand: DemandSummary | None = Field(description="null until the demand's event arrives")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from services.cooperatives import orm
@@ -15,7 +17,7 @@ from services.cooperatives.schemas import (
 )
 from shared.identity.model import Caller
 from shared.storage.directory import Directory, summary
-from shared.storage.sourcing_matches import SourcingMatches
+from shared.storage.sourcing_matches import RankedMatch, SourcingMatches
 from shared.web.access import owner_scope, to_read
 
 
@@ -56,18 +58,23 @@ def credit_needs(
     return [credit_need(row) for row in repository.credit_needs(cooperative_id, limit, offset)]
 
 
+def _match(ranked: RankedMatch, demands: dict[str, dict[str, Any]]) -> MatchForCooperative:
+    match = ranked.match
+    return MatchForCooperative.model_validate(
+        {
+            **match.model_dump(exclude={"cooperative_id", "model_version"}),
+            "rank": ranked.rank,
+            "demand": summary(DemandSummary, demands.get(match.demand_id)),
+        }
+    )
+
+
 def matches(
     session: Session, caller: Caller, cooperative_id: str, limit: int
 ) -> list[MatchForCooperative]:
+    """The cooperative's live matches, best score first, each ranked among its demand's."""
     to_read(Cooperatives(session), caller, cooperative_id)
     found = SourcingMatches(orm.sourcing_matches).for_cooperative(session, cooperative_id, limit)
-    demands = Directory(orm.known_demands).get_many(session, (m.demand_id for m in found))
-    return [
-        MatchForCooperative.model_validate(
-            {
-                **match.model_dump(exclude={"cooperative_id", "model_version"}),
-                "demand": summary(DemandSummary, demands.get(match.demand_id)),
-            }
-        )
-        for match in found
-    ]
+    known = Directory(orm.known_demands)
+    demands = known.get_many(session, (ranked.match.demand_id for ranked in found))
+    return [_match(ranked, demands) for ranked in found]

@@ -1,18 +1,24 @@
 """Consuming events with kafka-python: at-least-once, poison messages to the dead-letter topic.
 
-Offsets are committed only after a record was handled (or dead-lettered), so a crash replays
-what was not finished; handlers must therefore be idempotent (store by event or match id).
-A record that breaks the contract, or that a handler rejects with ``RejectedEvent``, goes to
-the dead-letter topic with its error and the consumer moves on. Any other exception (the
+Offsets are committed only after a poll's records were handled (or dead-lettered), so a crash
+replays what was not finished; handlers must therefore be idempotent (store by event or match
+id). A record that breaks the contract, or that a handler rejects with ``RejectedEvent``, goes
+to the dead-letter topic with its error and the consumer moves on. Any other exception (the
 database is down, say) stops the consumer without committing: nothing is lost or skipped.
+
+A handler is either a ``Handler``, called once per event, or a ``BatchHandler``, given all the
+decodable events of a poll at once (a read model stores them in one transaction, which is what
+makes thousands of records a second possible on SQLite). If a batch handler rejects one event
+of a batch, it must have applied none of them (roll back); the consumer then hands it the
+batch's events one at a time, so only the rejected one is dead-lettered.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 
@@ -25,8 +31,18 @@ from shared.topics import DEAD_LETTER
 
 log = logging.getLogger(__name__)
 
+Event = tuple[str, Envelope[EventPayload]]
+"""A decoded event and the topic it came from."""
+
 Handler = Callable[[str, Envelope[EventPayload]], None]
 """Handles one event; gets the topic it came from and the decoded envelope."""
+
+
+@runtime_checkable
+class BatchHandler(Protocol):
+    """Handles a poll's events together, in order: all of them, or (by raising) none."""
+
+    def handle_batch(self, events: Sequence[Event]) -> None: ...
 
 
 class RejectedEvent(Exception):
@@ -38,7 +54,7 @@ class EventConsumer:
         self,
         topics: Iterable[str],
         group_id: str,
-        handler: Handler,
+        handler: Handler | BatchHandler,
         *,
         settings: KafkaSettings | None = None,
         dead_letter_producer: KafkaProducer | None = None,
@@ -54,7 +70,16 @@ class EventConsumer:
         }
         options.update(overrides)
         self._group_id = group_id
-        self._handler = handler
+        self._handle_batch: Callable[[Sequence[Event]], None] | None = None
+        self._handle_one: Handler
+        if isinstance(handler, BatchHandler):
+            batch_handler = handler
+            self._handle_batch = batch_handler.handle_batch
+            self._handle_one = lambda topic, envelope: batch_handler.handle_batch(
+                [(topic, envelope)]
+            )
+        else:
+            self._handle_one = handler
         self._consumer = KafkaConsumer(*topics, **options)
         self._dead_letters = dead_letter_producer or make_producer(
             f"{group_id}-dead-letter", settings
@@ -62,23 +87,57 @@ class EventConsumer:
         self._owns_producer = dead_letter_producer is None
 
     def poll_once(self, timeout_ms: int = 500) -> int:
-        """Handle one batch and commit it; returns how many records were handled."""
-        batches = self._consumer.poll(timeout_ms=timeout_ms)
-        handled = 0
-        for partition, records in batches.items():
-            for record in records:
-                self._handle(record)
-                handled += 1
-            # One commit per partition batch: if a handler fails part-way, the batch is
-            # replayed from its start, which idempotent handlers absorb.
-            self._consumer.commit({partition: OffsetAndMetadata(records[-1].offset + 1, None, -1)})
-        return handled
+        """Handle one poll's records and commit them; returns how many records there were."""
+        polled: dict[TopicPartition, list[Any]] = self._consumer.poll(timeout_ms=timeout_ms)
+        if not polled:
+            return 0
+        # Per partition in offset order; a key lives on one partition, so its events stay in
+        # the order they were published.
+        records = [record for batch in polled.values() for record in batch]
+        poison: list[tuple[Any, Exception]] = []
+        events: list[tuple[Any, Envelope[EventPayload]]] = []
+        for record in records:
+            try:
+                events.append((record, decode(record.topic, record.value)))
+            except ContractError as error:
+                poison.append((record, error))
+        poison += self._apply(events)
+        self._dead_letter(poison)
+        # Only now: if applying failed, nothing is committed and the whole poll is replayed,
+        # which idempotent handlers absorb.
+        self._consumer.commit(
+            {
+                partition: OffsetAndMetadata(batch[-1].offset + 1, None, -1)
+                for partition, batch in polled.items()
+            }
+        )
+        return len(records)
 
-    def _handle(self, record: Any) -> None:
-        try:
-            envelope = decode(record.topic, record.value)
-            self._handler(record.topic, envelope)
-        except (ContractError, RejectedEvent) as error:
+    def _apply(
+        self, events: list[tuple[Any, Envelope[EventPayload]]]
+    ) -> list[tuple[Any, Exception]]:
+        """Hand the events over; returns the rejected ones with their errors."""
+        if self._handle_batch is not None and len(events) > 1:
+            try:
+                self._handle_batch([(record.topic, envelope) for record, envelope in events])
+                return []
+            except RejectedEvent as error:
+                log.info(
+                    "a batch of %d events held a rejected one (%s); one at a time now",
+                    len(events),
+                    error,
+                )
+        rejected: list[tuple[Any, Exception]] = []
+        for record, envelope in events:
+            try:
+                self._handle_one(record.topic, envelope)
+            except RejectedEvent as error:
+                rejected.append((record, error))
+        return rejected
+
+    def _dead_letter(self, poison: list[tuple[Any, Exception]]) -> None:
+        sent = []
+        for record, error in poison:
             log.warning(
                 "dead-lettering %s[%s]@%s: %s", record.topic, record.partition, record.offset, error
             )
@@ -91,11 +150,13 @@ class EventConsumer:
                 error=f"{type(error).__name__}: {error}",
                 consumer=self._group_id,
             )
-            # Wait for the ack: the record's offset is committed right after, so the letter
-            # must be safe first.
-            self._dead_letters.send(DEAD_LETTER.name, key=record.key, value=letter.to_bytes()).get(
-                timeout=30
+            sent.append(
+                self._dead_letters.send(DEAD_LETTER.name, key=record.key, value=letter.to_bytes())
             )
+        # Wait for the acks: the records' offsets are committed right after, so the letters
+        # must be safe first.
+        for future in sent:
+            future.get(timeout=30)
 
     def run(self, stop: threading.Event) -> None:
         """Consume until ``stop`` is set."""

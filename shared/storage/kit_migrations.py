@@ -95,3 +95,37 @@ def owned_record_columns_v1() -> list[sa.Column[object]]:
 def drop_tables(*tables: str) -> None:
     for table in tables:
         op.drop_table(table)
+
+
+def remove_json_key(table: str, column: str, key: str) -> None:
+    """Drop one top-level key from every JSON document of a column (JSONB on PostgreSQL, JSON
+    text on SQLite), for stored event payloads that outlived a field of the contract."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(sa.text(f"UPDATE {table} SET {column} = {column} - :key").bindparams(key=key))
+    else:
+        op.execute(
+            sa.text(f"UPDATE {table} SET {column} = json_remove({column}, :path)").bindparams(
+                path=f"$.{key}"
+            )
+        )
+
+
+def sourcing_matches_v2(service: str) -> None:
+    """v1 to v2: a ``product_id`` column (a demand's matches rank by score, cooperative and
+    product), filled from the stored payloads, and no ``rank`` in them (the contract dropped
+    it: ranks are worked out when read)."""
+    table = f"{service}_sourcing_matches"
+    op.add_column(table, sa.Column("product_id", sa.String(64), nullable=True))
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"UPDATE {table} SET product_id = found ->> 'product_id'")
+    else:
+        op.execute(f"UPDATE {table} SET product_id = json_extract(found, '$.product_id')")
+    with op.batch_alter_table(table) as batch:
+        batch.alter_column("product_id", existing_type=sa.String(64), nullable=False)
+    remove_json_key(table, "found", "rank")
+
+
+def sourcing_matches_v2_down(service: str) -> None:
+    """Back to v1's columns (the ranks removed from the stored payloads do not come back)."""
+    with op.batch_alter_table(f"{service}_sourcing_matches") as batch:
+        batch.drop_column("product_id")

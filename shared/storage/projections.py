@@ -1,7 +1,10 @@
-"""Consumers that keep read models: every projection sees each event, in one transaction.
+"""Consumers that keep read models: every projection sees each event.
 
 A projection ignores the events it does not care about and stores the others by id, so a
-replayed event (at-least-once delivery) changes nothing.
+replayed event (at-least-once delivery) changes nothing. The consumer hands over a poll's
+events at once and they are applied in one transaction, in order: a later event for the same
+id (a match found, then retracted) sees what the earlier one wrote, since projections read
+through the same session.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from shared.contract.envelope import Envelope
 from shared.contract.events import EventPayload
-from shared.kafka.consumer import Handler
+from shared.kafka.consumer import Event
 from shared.storage.database import Database
 
 
@@ -21,10 +24,23 @@ class Projection(Protocol):
     def apply(self, session: Session, envelope: Envelope[Any]) -> None: ...
 
 
-def projecting_handler(database: Database, projections: Sequence[Projection]) -> Handler:
-    def handle(_topic: str, envelope: Envelope[EventPayload]) -> None:
-        with database.sessions.begin() as session:
-            for projection in projections:
-                projection.apply(session, envelope)
+class ProjectingHandler:
+    """Both a ``Handler`` (one event, one transaction) and a ``BatchHandler`` (a poll's events,
+    one transaction; a ``RejectedEvent`` from a projection rolls all of them back)."""
 
-    return handle
+    def __init__(self, database: Database, projections: Sequence[Projection]) -> None:
+        self._database = database
+        self._projections = tuple(projections)
+
+    def __call__(self, topic: str, envelope: Envelope[EventPayload]) -> None:
+        self.handle_batch([(topic, envelope)])
+
+    def handle_batch(self, events: Sequence[Event]) -> None:
+        with self._database.sessions.begin() as session:
+            for _topic, envelope in events:
+                for projection in self._projections:
+                    projection.apply(session, envelope)
+
+
+def projecting_handler(database: Database, projections: Sequence[Projection]) -> ProjectingHandler:
+    return ProjectingHandler(database, projections)

@@ -1,19 +1,27 @@
 """Sourcing matches the scoring service found, as the cooperatives and businesses services keep
-them for their read endpoints: stored by ``match_id``, so a replayed event changes nothing."""
+them for their read endpoints: stored by ``match_id``, so a replayed event changes nothing.
+
+Ranks are not stored (the scoring service does not send them): a demand's live matches rank by
+score, best first, ties by cooperative id then product id, worked out when they are read. A
+match entering a demand's list thus changes one row, not every row below it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     Column,
-    ColumnElement,
     Float,
     MetaData,
     String,
     Table,
+    bindparam,
+    func,
     insert,
     select,
     update,
@@ -33,6 +41,7 @@ def sourcing_matches_table(metadata: MetaData, service: str) -> Table:
         Column("demand_id", String(64), nullable=False, index=True),
         Column("business_id", String(64), nullable=False),
         Column("cooperative_id", String(64), nullable=False, index=True),
+        Column("product_id", String(64), nullable=False),
         Column("score", Float, nullable=False),
         Column("found", Json, nullable=False, comment="the SourcingMatchFound payload"),
         Column("retracted", Boolean, nullable=False),
@@ -40,17 +49,38 @@ def sourcing_matches_table(metadata: MetaData, service: str) -> Table:
     )
 
 
+@dataclass(frozen=True)
+class RankedMatch:
+    match: SourcingMatchFound
+    rank: int
+    """The match's place among its demand's live matches, from 1."""
+
+
 class SourcingMatches:
     def __init__(self, table: Table) -> None:
         self._table = table
+        key: BindParameter[str] = bindparam("key")
+        # Statements built once and run with parameters: the consumer stores thousands of
+        # matches a second, and building a statement costs more than running it on SQLite.
+        self._select_stored_at = select(table.c.updated_at).where(table.c.match_id == key)
+        self._insert = insert(table)
+        self._update = update(table).where(table.c.match_id == key)
+        # A demand's ranking: best score first, ties by cooperative then product (the match id
+        # last only makes the order total).
+        self._ranking = (
+            table.c.score.desc(),
+            table.c.cooperative_id,
+            table.c.product_id,
+            table.c.match_id,
+        )
 
     def record(self, session: Session, found: SourcingMatchFound, at: datetime) -> None:
         """A new or re-scored match; a re-scored one is live again even if it was retracted."""
-        table = self._table
         values = {
             "demand_id": found.demand_id,
             "business_id": found.business_id,
             "cooperative_id": found.cooperative_id,
+            "product_id": found.product_id,
             "score": found.score,
             "found": found.model_dump(mode="json"),
             "retracted": False,
@@ -58,17 +88,15 @@ class SourcingMatches:
         }
         stored_at = self._stored_at(session, found.match_id)
         if stored_at is None:
-            session.execute(insert(table).values(match_id=found.match_id, **values))
+            session.execute(self._insert, {"match_id": found.match_id, **values})
         elif stored_at <= at:
-            session.execute(update(table).where(table.c.match_id == found.match_id).values(values))
+            session.execute(self._update, {"key": found.match_id, **values})
 
     def retract(self, session: Session, retracted: MatchRetracted, at: datetime) -> None:
         stored_at = self._stored_at(session, retracted.match_id)
         if stored_at is not None and stored_at <= at:
             session.execute(
-                update(self._table)
-                .where(self._table.c.match_id == retracted.match_id)
-                .values(retracted=True, updated_at=at)
+                self._update, {"key": retracted.match_id, "retracted": True, "updated_at": at}
             )
 
     def apply(self, session: Session, envelope: Envelope[Any]) -> None:
@@ -79,27 +107,52 @@ class SourcingMatches:
             self.retract(session, payload, envelope.occurred_at)
 
     def _stored_at(self, session: Session, match_id: str) -> datetime | None:
-        table = self._table
-        return session.execute(
-            select(table.c.updated_at).where(table.c.match_id == match_id)
+        stored_at: datetime | None = session.execute(
+            self._select_stored_at, {"key": match_id}
         ).scalar_one_or_none()
+        return stored_at
 
-    def for_cooperative(
-        self, session: Session, cooperative_id: str, limit: int
-    ) -> list[SourcingMatchFound]:
-        return self._live(session, self._table.c.cooperative_id == cooperative_id, limit)
-
-    def for_demand(self, session: Session, demand_id: str, limit: int) -> list[SourcingMatchFound]:
-        return self._live(session, self._table.c.demand_id == demand_id, limit)
-
-    def _live(
-        self, session: Session, where: ColumnElement[bool], limit: int
-    ) -> list[SourcingMatchFound]:
+    def for_demand(self, session: Session, demand_id: str, limit: int) -> list[RankedMatch]:
+        """The demand's live matches, best first: the top ``limit`` of its ranking."""
         table = self._table
         rows = session.execute(
             select(table.c.found)
-            .where(where, table.c.retracted.is_(False))
-            .order_by(table.c.score.desc(), table.c.match_id)
+            .where(table.c.demand_id == demand_id, table.c.retracted.is_(False))
+            .order_by(*self._ranking)
             .limit(limit)
         ).scalars()
-        return [SourcingMatchFound.model_validate(document) for document in rows]
+        return [
+            RankedMatch(SourcingMatchFound.model_validate(document), rank)
+            for rank, document in enumerate(rows, start=1)
+        ]
+
+    def for_cooperative(
+        self, session: Session, cooperative_id: str, limit: int
+    ) -> list[RankedMatch]:
+        """The cooperative's live matches, best score first, each with its place in its
+        demand's ranking."""
+        table = self._table
+        live = table.c.retracted.is_(False)
+        its_demands = select(table.c.demand_id).where(
+            table.c.cooperative_id == cooperative_id, live
+        )
+        ranked = (
+            select(
+                table.c.match_id,
+                table.c.cooperative_id,
+                table.c.score,
+                table.c.found,
+                func.row_number()
+                .over(partition_by=table.c.demand_id, order_by=self._ranking)
+                .label("rank"),
+            )
+            .where(live, table.c.demand_id.in_(its_demands))
+            .subquery()
+        )
+        rows = session.execute(
+            select(ranked.c.found, ranked.c.rank)
+            .where(ranked.c.cooperative_id == cooperative_id)
+            .order_by(ranked.c.score.desc(), ranked.c.match_id)
+            .limit(limit)
+        )
+        return [RankedMatch(SourcingMatchFound.model_validate(row.found), row.rank) for row in rows]

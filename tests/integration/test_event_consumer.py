@@ -1,21 +1,39 @@
-"""shared.kafka.consumer against the real broker: at-least-once, poison to dead letters."""
+"""shared.kafka.consumer against the real broker: at-least-once, poison to dead letters, a
+read model's poll stored at once."""
 
 from __future__ import annotations
 
 import json
 import time
 import uuid
+from pathlib import Path
+from typing import Any
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from services.businesses import orm as businesses_orm
+from services.businesses.service import SPEC as BUSINESSES
 from shared.contract.dead_letter import DeadLetter
-from shared.contract.envelope import Envelope, wrap
-from shared.contract.events import EventPayload, SourcingDemandClosed
+from shared.contract.envelope import Envelope, encode, wrap
+from shared.contract.events import (
+    EventPayload,
+    MatchRetracted,
+    SourcingDemandClosed,
+    SourcingMatchFound,
+)
+from shared.contract.values import Reason
 from shared.kafka.consumer import EventConsumer, RejectedEvent
 from shared.kafka.producer import EventPublisher, make_producer
 from shared.settings import KafkaSettings
-from shared.topics import DEAD_LETTER, DEMANDS
+from shared.storage import migrations
+from shared.storage.database import open_database
+from shared.storage.projections import projecting_handler
+from shared.storage.sourcing_matches import SourcingMatches
+from shared.topics import DEAD_LETTER, DEMANDS, SOURCING_MATCHES
+from tests.integration.ingest.harness import start_group_at_end
 
 pytestmark = pytest.mark.kafka
 
@@ -119,3 +137,81 @@ def test_a_failing_handler_commits_nothing_so_the_event_is_redelivered(
     finally:
         second.close()
     assert handled == [f"{run}-x"]
+
+
+class _RefuseMarked:
+    """A projection that rejects the matches whose id ends in "refused"."""
+
+    def apply(self, session: Session, envelope: Envelope[Any]) -> None:
+        payload = envelope.payload
+        if isinstance(payload, SourcingMatchFound) and payload.match_id.endswith("refused"):
+            raise RejectedEvent(f"{payload.match_id} can never be stored")
+
+
+def _match(match_id: str, score: float) -> SourcingMatchFound:
+    return SourcingMatchFound(
+        match_id=match_id,
+        demand_id="d-batch",
+        business_id="org-business-1",
+        cooperative_id=f"coop-{match_id}",
+        product_id="prod-1",
+        score=score,
+        components={"product": score},
+        reasons=[Reason(code="product_fit", en="Fits", vi="Phù hợp")],
+        model_version="test",
+    )
+
+
+def test_a_read_model_stores_a_poll_at_once_and_dead_letters_only_its_poison(
+    kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    run = uuid.uuid4().hex[:10]
+    topic = SOURCING_MATCHES.name
+    group = f"test-{run}"
+    start_group_at_end(group, [topic], kafka_settings)
+    retraction = MatchRetracted(
+        match_id=f"{run}-b",
+        match_kind="sourcing",
+        cooperative_id=f"coop-{run}-b",
+        reason=Reason(code="demand_closed", en="Closed", vi="Đã đóng"),
+    )
+    values = [
+        encode(topic, wrap(_match(f"{run}-a", 0.4), "t")),
+        b'{"not": "an event"}',
+        encode(topic, wrap(_match(f"{run}-refused", 0.9), "t")),
+        encode(topic, wrap(_match(f"{run}-b", 0.6), "t")),
+        encode(topic, wrap(retraction, "t")),
+        encode(topic, wrap(_match(f"{run}-c", 0.8), "t")),
+    ]
+    # One key for all: one partition, in this order, read in one poll or a few.
+    raw = KafkaProducer(bootstrap_servers=kafka_settings.bootstrap_servers, acks="all")
+    sent = [raw.send(topic, key=run.encode(), value=value).get(timeout=30) for value in values]
+    raw.close()
+    partition = TopicPartition(topic, sent[0].partition)
+
+    url = f"sqlite:///{tmp_path / 'businesses.sqlite3'}"
+    migrations.upgrade(BUSINESSES.name, BUSINESSES.migrations, url)
+    database = open_database(url)
+    table = businesses_orm.sourcing_matches
+    handler = projecting_handler(database, [SourcingMatches(table), _RefuseMarked()])
+    consumer = EventConsumer([topic], group, handler, settings=kafka_settings)
+    checker = KafkaConsumer(bootstrap_servers=kafka_settings.bootstrap_servers, group_id=group)
+    try:
+        deadline = time.monotonic() + 60
+        while (checker.committed(partition) or 0) <= sent[-1].offset:
+            assert time.monotonic() < deadline, "the consumer did not commit the records"
+            consumer.poll_once(timeout_ms=300)
+        with database.sessions() as session:
+            rows = {
+                row.match_id: row.retracted
+                for row in session.execute(select(table.c.match_id, table.c.retracted))
+            }
+    finally:
+        checker.close()
+        consumer.close()
+        database.dispose()
+
+    assert rows == {f"{run}-a": False, f"{run}-b": True, f"{run}-c": False}
+    letters = dead_letters_for(kafka_settings, run)
+    assert sorted(letter.offset for letter in letters) == [sent[1].offset, sent[2].offset]
+    assert all(letter.consumer == group for letter in letters)

@@ -161,7 +161,6 @@ def test_matches_and_leads_reach_the_read_endpoints_once_and_only_their_owners(
         cooperative_id=coop_id,
         product_id=product_id,
         score=0.87,
-        rank=1,
         components={"capacity": 1.0, "distance": 0.7},
         reasons=[REASON],
         model_version="test-1",
@@ -174,7 +173,6 @@ def test_matches_and_leads_reach_the_read_endpoints_once_and_only_their_owners(
             loan_product_id=products[owner.organisation_id],
             bank_id=owner.organisation_id,
             score=score,
-            rank=1,
             components={"amount_fit": score},
             reasons=[REASON],
             model_version="test-1",
@@ -247,7 +245,6 @@ def test_a_banks_decision_goes_to_the_feedback_topic(
         loan_product_id="loan-1",
         bank_id=bank.organisation_id,
         score=0.7,
-        rank=1,
         components={},
         reasons=[REASON],
         model_version="test-1",
@@ -286,3 +283,114 @@ def test_a_banks_decision_goes_to_the_feedback_topic(
     assert isinstance(feedback.payload, LeadDecisionRecorded)
     assert feedback.payload.reason == "Chưa đủ 2 năm hoạt động"
     assert feedback.key == "coop-1"
+
+
+def test_ranks_are_worked_out_when_read(
+    deployment: Deployment,
+    organisations: Organisations,
+    kafka_settings: KafkaSettings,
+    consumers: Consumers,
+) -> None:
+    """The events carry no rank: each service ranks live matches and leads when it serves them,
+    and a rank moves when a match above it goes, with no event for the match itself."""
+    run = uuid.uuid4().hex[:8]
+    coop, business, bank = (
+        organisations.new(Role.COOPERATIVE),
+        organisations.new(Role.BUSINESS),
+        organisations.new(Role.BANK),
+    )
+    cooperative = _created(
+        deployment.cooperatives.client.post(
+            "/v1/cooperatives", json=COOPERATIVE_EXAMPLE, headers=organisations.headers(coop)
+        )
+    )
+    coop_id, product_id = cooperative["cooperative_id"], cooperative["products"][0]["product_id"]
+    demand_id = _created(
+        deployment.businesses.client.post(
+            "/v1/demands", json=DEMAND_EXAMPLE, headers=organisations.headers(business)
+        )
+    )["demand_id"]
+
+    def match(cooperative_id: str, score: float) -> SourcingMatchFound:
+        return SourcingMatchFound(
+            match_id=f"match-{run}-{cooperative_id}",
+            demand_id=demand_id,
+            business_id=business.organisation_id,
+            cooperative_id=cooperative_id,
+            product_id=product_id,
+            score=score,
+            components={"capacity": score},
+            reasons=[REASON],
+            model_version="test-1",
+        )
+
+    def retraction(match_id: str, kind: str = "sourcing") -> MatchRetracted:
+        return MatchRetracted(
+            match_id=match_id,
+            match_kind="lead" if kind == "lead" else "sourcing",
+            cooperative_id=coop_id,
+            reason=Reason(code="profile_changed", en="Profile changed", vi="Hồ sơ đã đổi"),
+        )
+
+    ours, best, gone = (
+        match(coop_id, 0.7),
+        match(f"coop-{run}-y", 0.9),
+        match(f"coop-{run}-z", 0.95),
+    )
+    _publish(
+        kafka_settings,
+        SOURCING_MATCHES.name,
+        match(f"coop-{run}-x", 0.5),
+        best,
+        ours,
+        gone,
+        retraction(gone.match_id),
+    )
+    demand_matches = _get(
+        deployment.businesses,
+        f"/v1/demands/{demand_id}/matches",
+        organisations.headers(business),
+    )
+    coop_matches = _get(
+        deployment.cooperatives, f"/v1/cooperatives/{coop_id}/matches", organisations.headers(coop)
+    )
+
+    def ranked() -> list[tuple[float, int]]:
+        return [(m["score"], m["rank"]) for m in demand_matches()]
+
+    wait_until(lambda: ranked() == [(0.9, 1), (0.7, 2), (0.5, 3)], 60, "three ranked matches")
+    wait_until(lambda: [m["rank"] for m in coop_matches()] == [2], 60, "the cooperative's rank")
+    assert coop_matches()[0]["match_id"] == ours.match_id
+
+    _publish(kafka_settings, SOURCING_MATCHES.name, retraction(best.match_id))
+    wait_until(lambda: ranked() == [(0.7, 1), (0.5, 2)], 60, "the ranks after a retraction")
+    wait_until(lambda: [m["rank"] for m in coop_matches()] == [1], 60, "the cooperative first")
+
+    def lead(name: str, score: float) -> LoanLeadScored:
+        return LoanLeadScored(
+            lead_id=f"lead-{run}-{name}",
+            credit_need_id=f"need-{run}",
+            cooperative_id=coop_id,
+            loan_product_id=f"loan-{run}",
+            bank_id=bank.organisation_id,
+            score=score,
+            components={"amount_fit": score},
+            reasons=[REASON],
+            model_version="test-1",
+        )
+
+    leads = [lead("c", 0.5), lead("a", 0.9), lead("b", 0.7), lead("gone", 0.95)]
+    _publish(kafka_settings, LOAN_LEADS.name, *leads, retraction(leads[-1].lead_id, "lead"))
+    headers = organisations.headers(bank)
+    bank_leads = _get(deployment.banks, "/v1/leads", headers)
+    wait_until(
+        lambda: (
+            [(item["lead_id"], item["rank"]) for item in bank_leads()]
+            == [(leads[1].lead_id, 1), (leads[2].lead_id, 2), (leads[0].lead_id, 3)]
+        ),
+        60,
+        "three ranked leads",
+    )
+    one = deployment.banks.client.get(f"/v1/leads/{leads[2].lead_id}", headers=headers)
+    assert one.status_code == 200, one.text
+    assert one.json()["rank"] == 2

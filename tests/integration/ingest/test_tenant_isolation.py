@@ -65,7 +65,6 @@ def tenancy(deployment: Deployment, organisations: Organisations) -> Tenancy:
         loan_product_id=product["loan_product_id"],
         bank_id=owners[Role.BANK].organisation_id,
         score=0.8,
-        rank=1,
         components={"amount_fit": 1.0},
         reasons=[Reason(code="amount_fits", en="The amount fits", vi="Số tiền phù hợp")],
         model_version="test",
