@@ -20,11 +20,14 @@ then ``engine.reconcile()`` publishes the difference, which is exactly what neve
 whichever input it came from. Events of the owned partitions already replayed are skipped when
 faust delivers them again. So a restart emits nothing twice, and loses nothing.
 
-Every change to the engine happens under one lock, and a poll's records are applied as one
-batch (``MatchingEngine.deferred``): the engine ranks what the whole batch affects once, and
-during a rebuild not at all (``reconcile`` ranks everything at its end). Publishing waits for
-the broker's acknowledgements (acks=all) before a batch counts as done, so faust commits an
-input offset only once its outputs are safe (recovery would not need it: it replays from the start).
+Every change to the engine happens under one lock. Applying an event only notes what it
+leaves to rank (``MatchingEngine.deferred``); ranking and publishing happen in one loop at a
+time, which settles everything applied since its last round (group commit). Under load the
+rounds grow, and a demand touched by many profile updates is ranked once per round, not once
+per update; when idle, the caller that applied settles at once. During a rebuild nothing is
+ranked (``reconcile`` ranks everything at its end). Publishing waits for the broker's
+acknowledgements (acks=all); input offsets may be committed before the outputs are out, since
+recovery never relies on them: it replays the inputs from the start.
 
 A rebuild can take long, so it runs as a task of its own, never inside faust's rebalance
 callbacks: aiokafka sends no heartbeats while the assignment callback runs, and the group would
@@ -53,6 +56,7 @@ from services.matching.domain.engine import MatchingEngine
 from services.matching.domain.learning import FeedbackExample
 from services.matching.domain.proposals import LoanLead, MatchDelta, Retraction, SourcingMatch
 from shared.contract import events as contract
+from shared.contract.dead_letter import DeadLetter
 from shared.contract.envelope import ContractError, Envelope, decode, encode, wrap
 from shared.topics import (
     COOPERATIVES,
@@ -158,6 +162,8 @@ class MatchingWorker:
         self._demand_partition: dict[str, int] = {}  # every demand seen on an owned partition
         self._next_offset: dict[int, int] = {}  # owned partition -> first offset not applied
         self._deferred: list[Record] = []  # demand records received during a rebuild
+        self._dirty = False  # applied changes not settled yet
+        self._settling = False  # a settling loop runs
         self._pending_feedback: list[Envelope[contract.EventPayload]] = []
 
     @property
@@ -278,7 +284,7 @@ class MatchingWorker:
                 return
             with self.engine.deferred():
                 self._apply_demands(records)
-            await self._publish(self._settle())
+        await self._publish_pending()
 
     async def on_shared_records(self, records: Sequence[Record]) -> None:
         """A batch of the topics every worker reads in full."""
@@ -303,17 +309,39 @@ class MatchingWorker:
                     elif record.topic == DEAD_LETTER.name:
                         self._letters.note_letter(record.value)
                 self._apply(inputs)
-            await self._publish(self._settle())
             for source, found in examples:
                 self._write_examples(source, found)
+        await self._publish_pending()
 
     # --- publishing -----------------------------------------------------------------------
+
+    async def _publish_pending(self) -> None:
+        """Rank and publish what was applied, unless a settling loop already runs: it goes
+        round again and takes these changes too."""
+        self._dirty = True
+        if self._settling:
+            return
+        self._settling = True
+        try:
+            while self._dirty and not self._rebuilding:
+                self._dirty = False
+                async with self._state:
+                    generation = self._generation
+                    records, letters = self._records(self._settle())
+                # Sent outside the lock: the next changes are applied meanwhile.
+                await self._send(records, letters, generation)
+        finally:
+            self._settling = False
 
     async def _publish(self, delta: MatchDelta) -> int:
         """Send what changed and is this worker's to send, with the dead letters due; nothing
         while rebuilding (the rebuild's reconciling sends it then). Returns the count sent."""
         if self._rebuilding:
             return 0
+        records, letters = self._records(delta)
+        return await self._send(records, letters, self._generation)
+
+    def _records(self, delta: MatchDelta) -> tuple[list[OutputRecord], list[DeadLetter]]:
         records: list[OutputRecord] = []
         for topic, payload in contract_mapping.delta_events(delta):
             if self._owns_output(payload):
@@ -323,11 +351,18 @@ class MatchingWorker:
         records.extend(
             (DEAD_LETTER.name, (letter.key or "").encode(), letter.to_bytes()) for letter in letters
         )
+        return records, letters
+
+    async def _send(
+        self, records: list[OutputRecord], letters: list[DeadLetter], generation: int
+    ) -> int:
         if not records:
             return 0
         async with self._sending:
-            if self._rebuilding:
-                return 0  # a rebalance began while this was prepared
+            if self._rebuilding or generation != self._generation:
+                # A rebalance began while this was prepared; the rebuild restores what was
+                # really published and reconciles, so nothing is lost.
+                return 0
             await self._outputs.send_all(records)
         for letter in letters:
             self._letters.sent(letter)

@@ -207,6 +207,11 @@ class LoanProductWithdrawn(EventPayload):
 # --- scoring service output ---------------------------------------------------------------
 
 
+# Records published before ranks moved to the readers carry one; it is read and dropped, so
+# replaying those topics dead-letters nothing. Never written.
+_OLD_RANK = "ignored: a rank published before readers worked ranks out from the scores"
+
+
 class SourcingMatchFound(EventPayload):
     """A cooperative proposed for a demand, new or re-scored; ``partners`` names others
     proposed with it as a group that together can fill the quantity.
@@ -224,6 +229,7 @@ class SourcingMatchFound(EventPayload):
     product_id: EntityId
     partners: list[EntityId] = Field(default_factory=list)
     score: Score
+    rank: StrictInt | None = Field(default=None, ge=1, exclude=True, description=_OLD_RANK)
     components: dict[str, Score]
     reasons: list[Reason]
     model_version: str = Field(max_length=64)
@@ -244,6 +250,7 @@ class LoanLeadScored(EventPayload):
     loan_product_id: EntityId
     bank_id: EntityId
     score: Score
+    rank: StrictInt | None = Field(default=None, ge=1, exclude=True, description=_OLD_RANK)
     components: dict[str, Score]
     reasons: list[Reason]
     model_version: str = Field(max_length=64)

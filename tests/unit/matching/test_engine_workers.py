@@ -88,11 +88,7 @@ def test_events_applied_in_bulk_end_where_one_at_a_time_does() -> None:
 
     def state(engine: MatchingEngine) -> object:
         return (
-            [
-                (m.match_id, m.score)
-                for d in ("d1", "d2", "d3")
-                for m in engine.matches_for(d)
-            ],
+            [(m.match_id, m.score) for d in ("d1", "d2", "d3") for m in engine.matches_for(d)],
             [(lead.lead_id, lead.score) for lead in engine.leads_for("bank1")],
         )
 

@@ -337,3 +337,50 @@ def test_partition_of_agrees_with_kafkas_default_partitioner(partitions: int) ->
     for key in ("d1", "lead-abc", "Sâm", ids.lead_id("n1", "lp1")):
         # aiokafka's partitioner (faust's), an implementation of its own of the Java client's
         assert partition_of(key, partitions) == DefaultPartitioner()(key.encode(), every, every)
+
+
+@dataclass
+class HeldTopics(Topics):
+    """Topics whose sends wait until released, to see what arrives while one is in flight."""
+
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    sends: list[int] = field(default_factory=list)  # records per send
+
+    async def send_all(self, records: Sequence[OutputRecord]) -> None:
+        await self.release.wait()
+        self.sends.append(len(records))
+        await super().send_all(records)
+
+
+async def test_batches_arriving_while_a_round_is_sent_are_settled_together_next(
+    tmp_path: Path,
+) -> None:
+    topics = HeldTopics()
+    topics.release.set()
+    topics.event(cooperative("c1", product("p1", "Sâm bố chính", 40.0)))
+    topics.event(cooperative("c2", product("p2", "Sâm bố chính", 20.0)))
+    worker = make_worker(topics, tmp_path)
+    await assign(worker, topics, {0, 1, 2})
+    topics.release.clear()
+    sends_before = len(topics.sends)
+
+    first = asyncio.ensure_future(
+        worker.on_demand_records([topics.event(demand("d1", "b1", "sâm bố chính"))])
+    )
+    await asyncio.sleep(0)  # the first round is settled and waits on its send
+    later = [topics.event(demand(f"d{n}", "b1", "sâm bố chính")) for n in (2, 3, 4)]
+    for record in later:
+        # A round is in flight: these are applied and left to the next round.
+        await asyncio.wait_for(worker.on_demand_records([record]), timeout=5)
+    assert not first.done()
+    topics.release.set()
+    await asyncio.wait_for(first, timeout=5)
+
+    assert topics.sends[sends_before:] == [2, 6], "d1's round, then d2-d4 in one round"
+    found = [
+        p
+        for p in topics.payloads(SOURCING_MATCHES.name)
+        if isinstance(p, contract.SourcingMatchFound)
+    ]
+    assert sorted({p.demand_id for p in found}) == ["d1", "d2", "d3", "d4"]
+    assert len(found) == len({p.match_id for p in found}) == 8, "each match once"
