@@ -105,14 +105,14 @@ class SharedStreams:
         handle: Callable[[Sequence[Record]], Awaitable[None]],
         *,
         catch_up_records: int = 2000,
-        live_records: int = 100,
+        live_records: int = 1000,
     ) -> None:
         self._settings = settings
         self._client_id = client_id
         self._topics = topics
         self._handle = handle
-        # Catching up, large batches go fastest; live, small ones hold the worker's lock for
-        # less time, so a demand waits less behind a run of profile changes.
+        # Applying a record only notes what to rank (the worker ranks in rounds), so a live
+        # batch holds the worker's lock briefly whatever its size.
         self._catch_up_records = catch_up_records
         self._live_records = live_records
         self._consumer: AIOKafkaConsumer | None = None

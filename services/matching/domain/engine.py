@@ -67,13 +67,18 @@ from services.matching.domain.scoring_model import (
     ScoringModel,
 )
 from services.matching.domain.sourcing import DemandRows, OfferRows, SourcingScorer
-from services.matching.domain.sourcing_index import OfferIndex, RankedOffer, Ranking
+from services.matching.domain.sourcing_index import (
+    PAIRS_PER_BATCH,
+    OfferIndex,
+    RankedOffer,
+    Ranking,
+)
 from services.matching.domain.taxonomy import Taxonomy, default_taxonomy
 from services.matching.domain.text_index import TextEncoder, product_text
 
 TOP_K = 10
-# Above this many changed offers, ranking every open demand again is cheaper than finding
-# the few each offer could enter.
+# Above this many changed offers (or a quarter of all), ranking every open demand again is
+# cheaper than finding the few each offer could enter.
 BULK_OFFERS = 256
 # Scores are published to 4 decimals, so a replay compares equal to what was published.
 DECIMALS = 4
@@ -281,15 +286,21 @@ class MatchingEngine:
         blocks = self._demand_table.blocks()
         if not blocks:
             return set()
-        if offers.size > BULK_OFFERS:
+        if offers.size > max(BULK_OFFERS, len(self._index) // 4):
             return set(self._demands)
         entered: set[str] = set()
         for block in blocks:
-            scored = self._scorer.score(block.rows, offers)
-            best = scored.score.max(axis=1)
+            # Scored a slice of the offers at a time: (demands, offers) temporaries stay small.
+            step = max(1, PAIRS_PER_BATCH // max(1, block.rows.size))
+            best = np.full(block.rows.size, -np.inf)
+            largest_share = np.zeros(block.rows.size)
+            for start in range(0, offers.size, step):
+                part = offers.take(np.arange(start, min(start + step, offers.size)))
+                scored = self._scorer.score(block.rows, part)
+                best = np.maximum(best, scored.score.max(axis=1))
+                share = np.where(np.isfinite(scored.score), scored.components["capacity"], 0.0)
+                largest_share = np.maximum(largest_share, share.max(axis=1))
             best[~block.alive] = -np.inf
-            share = np.where(np.isfinite(scored.score), scored.components["capacity"], 0.0)
-            largest_share = share.max(axis=1)
             for row in np.flatnonzero(np.isfinite(best)).tolist():
                 demand_id = block.keys[row]
                 score, needed_share = self._entry.get(demand_id, (-np.inf, 0.0))

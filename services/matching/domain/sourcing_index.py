@@ -139,22 +139,24 @@ class OfferIndex:
             return []
         rows = self.scorer.demand_rows(demands)
         pools: list[_Pool] = [[] for _ in demands]
-        by_kind: dict[int, list[int]] = defaultdict(list)
-        for position, kind in enumerate(rows.kind.tolist()):
-            by_kind[kind].append(position)
         compatibility = self.scorer.taxonomy.compatibility
-        for demand_kind, positions in by_kind.items():
-            members = rows.take(np.array(positions))
-            for shard_kind, shard in self._shards.items():
-                fit = compatibility[demand_kind, shard_kind]
-                if fit < 0:
+        # Each shard is scored once against all the demands its kind can serve, whatever
+        # their kinds: a call costs about the same for one demand as for a hundred.
+        for shard_kind, shard in self._shards.items():
+            blocks = [block for block in shard.blocks() if block.alive.any()]
+            if not blocks:
+                continue
+            fit = compatibility[rows.kind, shard_kind]
+            vouched = fit >= BROADER_KIND
+            # Offers whose kind does not vouch for them need similar text to be candidates;
+            # few have it, so those are found first and only they are scored.
+            for by_text, wanted in ((False, vouched), (True, (fit >= 0) & ~vouched)):
+                positions = np.flatnonzero(wanted)
+                if positions.size == 0:
                     continue
-                # Offers whose kind does not vouch for them need similar text to be
-                # candidates; few have it, so those are found first and only they are scored.
-                by_text = bool(fit < BROADER_KIND)
-                for block in shard.blocks():
-                    if block.alive.any():
-                        self._gather(members, positions, block, k, pools, by_text)
+                members = rows.take(positions)
+                for block in blocks:
+                    self._gather(members, positions.tolist(), block, k, pools, by_text)
         return [self._select(demand, pool, k) for demand, pool in zip(demands, pools, strict=True)]
 
     def _gather(
@@ -172,7 +174,8 @@ class OfferIndex:
         batch = max(1, batch)
         for start in range(0, len(positions), batch):
             stop = min(start + batch, len(positions))
-            demands = members.take(np.arange(start, stop))
+            whole = start == 0 and stop == len(positions)
+            demands = members if whole else members.take(np.arange(start, stop))
             if by_text:
                 text = offers.rows.text @ demands.text.T.toarray()  # (n, B)
                 columns = np.flatnonzero((text >= MIN_TEXT).any(axis=1) & offers.alive)

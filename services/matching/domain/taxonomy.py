@@ -18,6 +18,7 @@ import numpy as np
 
 from services.matching.domain.vietnamese_text import fold_words
 
+CLASSIFIED_KEPT = 100_000  # texts whose kind is kept
 DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parent.parent / "data" / "product_taxonomy.json"
 
 # Compatibility of an offered kind with a demanded kind, used as the "kind" score component.
@@ -66,6 +67,7 @@ class Taxonomy:
         alternatives = sorted(phrases, key=len, reverse=True)
         self._pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, alternatives)) + r")\b")
         self.compatibility = self._compatibility_matrix()
+        self._classified: dict[str, str | None] = {}
 
     def _check(self) -> None:
         if len(self.by_code) != len(self.kinds):
@@ -89,6 +91,16 @@ class Taxonomy:
 
     def classify(self, text: str) -> str | None:
         """The kind a text names: the longest synonym found in it, first one on a tie."""
+        # Kept by text: every profile update and every retraction asks again for the same
+        # product names, and folding plus matching costs more than the lookup.
+        if text in self._classified:
+            return self._classified[text]
+        if len(self._classified) >= CLASSIFIED_KEPT:
+            self._classified.clear()
+        self._classified[text] = found = self._classify(text)
+        return found
+
+    def _classify(self, text: str) -> str | None:
         best: str | None = None
         for found in self._pattern.finditer(fold_words(text)):
             phrase = found.group(0)
