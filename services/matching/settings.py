@@ -3,7 +3,7 @@
 - ``KETNOI_MATCHING_APP_ID`` (``ketnoi-matching``): faust app id, the workers' consumer group;
 - ``KETNOI_MODELS_DIR`` (``<state dir>/models``): trained models, written by ``ketnoi train``;
 - ``KETNOI_FEEDBACK_FILE`` (``<state dir>/matching/feedback.jsonl``): this worker's examples;
-- ``KETNOI_MATCHING_BATCH`` (100): most demand events handled as one batch;
+- ``KETNOI_MATCHING_BATCH`` (500): most demand events the agent applies at once;
 - ``KETNOI_MATCHING_WINDOW_MS`` (5): how long a batch waits to fill;
 - ``KETNOI_MODELS_CHECK_SECONDS`` (30): how often the worker looks for a newer model;
 - ``KETNOI_MATCHING_SESSION_TIMEOUT_SECONDS`` (30): a silent worker leaves the group after.
@@ -26,7 +26,7 @@ class MatchingSettings(BaseSettings):
     matching_app_id: str = "ketnoi-matching"
     models_dir: Path | None = None
     feedback_file: Path | None = None
-    matching_batch: int = Field(default=100, ge=1)
+    matching_batch: int = Field(default=500, ge=1)
     matching_window_ms: int = Field(default=5, ge=1)
     models_check_seconds: float = Field(default=30.0, gt=0)
     # How soon the group notices a worker that died without leaving (SIGKILL, lost host);
