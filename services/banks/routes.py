@@ -20,13 +20,16 @@ from shared.web.auth import require_role
 from shared.web.dependencies import SessionDep
 from shared.web.errors import CHANGING, CREATING, LISTING, READING
 from shared.web.idempotency import IdempotentWrite, PlainWrite
+from shared.web.routing import SessionScopedRoute
 from shared.web.schemas import IdInPath, LimitQuery, OffsetQuery
 
 Bank = Annotated[Caller, Depends(require_role(Role.BANK))]
 BankReader = Annotated[Caller, Depends(require_role(Role.BANK, Role.ORGANISER))]
 
-products = APIRouter(prefix="/loan-products", tags=["loan products"])
-leads = APIRouter(prefix="/leads", tags=["leads"])
+products = APIRouter(
+    prefix="/loan-products", tags=["loan products"], route_class=SessionScopedRoute
+)
+leads = APIRouter(prefix="/leads", tags=["leads"], route_class=SessionScopedRoute)
 
 
 @products.post(

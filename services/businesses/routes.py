@@ -20,12 +20,13 @@ from shared.web.auth import require_role
 from shared.web.dependencies import SessionDep
 from shared.web.errors import CHANGING, CREATING, LISTING, READING
 from shared.web.idempotency import IdempotentWrite, PlainWrite
+from shared.web.routing import SessionScopedRoute
 from shared.web.schemas import IdInPath, LimitQuery, OffsetQuery
 
 Business = Annotated[Caller, Depends(require_role(Role.BUSINESS))]
 BusinessReader = Annotated[Caller, Depends(require_role(Role.BUSINESS, Role.ORGANISER))]
 
-router = APIRouter(prefix="/demands", tags=["demands"])
+router = APIRouter(prefix="/demands", tags=["demands"], route_class=SessionScopedRoute)
 
 
 @router.post(

@@ -23,13 +23,14 @@ from shared.web.auth import Organiser, require_role
 from shared.web.dependencies import SessionDep
 from shared.web.errors import CHANGING, CREATING, LISTING, READING
 from shared.web.idempotency import IdempotentWrite, PlainWrite
+from shared.web.routing import SessionScopedRoute
 from shared.web.schemas import IdInPath, LimitQuery, OffsetQuery
 
 CooperativeMember = Annotated[Caller, Depends(require_role(Role.COOPERATIVE))]
 CooperativeReader = Annotated[Caller, Depends(require_role(Role.COOPERATIVE, Role.ORGANISER))]
 
-router = APIRouter(prefix="/cooperatives", tags=["cooperatives"])
-imports = APIRouter(prefix="/cooperative-imports", tags=["imports"])
+router = APIRouter(prefix="/cooperatives", tags=["cooperatives"], route_class=SessionScopedRoute)
+imports = APIRouter(prefix="/cooperative-imports", tags=["imports"], route_class=SessionScopedRoute)
 
 
 @router.post(

@@ -7,7 +7,24 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+# Pools for the web services, whose sync routes run on AnyIO's thread pool (40 threads); each
+# request holds a connection only while its endpoint runs (shared.web.routing), so the threads
+# share the pool without starving it.
+#
+# SQLite: a connection to a file costs next to nothing and the file lock orders the writers
+# (they queue in the busy timeout), so the pool keeps one per thread and never refuses one.
+SQLITE_POOL: dict[str, Any] = {"pool_size": 40, "max_overflow": -1}
+# PostgreSQL: the services share one server (100 connections by default), so each keeps
+# SQLAlchemy's ceiling of 5 + 10; a request that waits 10 s for one (not the default 30) is
+# answered 503 ``service_busy`` with ``Retry-After`` (shared.web.errors).
+POSTGRESQL_POOL: dict[str, Any] = {"pool_size": 5, "max_overflow": 10, "pool_timeout": 10.0}
+# How long SQLite lets a writer wait for another (the relay, the consumer, another request) to
+# commit before it says "database is locked" (answered 503 too).
+SQLITE_BUSY_TIMEOUT_S = 10
 
 
 def normalise_url(url: str) -> str:
@@ -23,7 +40,7 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the API read while the relay writes; the busy timeout makes writers queue
     # instead of failing at once; foreign keys are off in SQLite unless asked for.
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -42,12 +59,26 @@ class Database:
 
 
 def open_database(url: str, **engine_options: Any) -> Database:
-    """Connect lazily to ``url`` (SQLite file or PostgreSQL); nothing is opened until first use."""
+    """Connect lazily to ``url`` (SQLite file or PostgreSQL); nothing is opened until first use.
+
+    ``engine_options`` go to :func:`sqlalchemy.create_engine` and win over the defaults here.
+    """
     url = normalise_url(url)
+    parsed = make_url(url)
     options: dict[str, Any] = {"pool_pre_ping": True}
-    if url.startswith("sqlite"):
+    dialect = parsed.get_dialect()
+    queue_pool = (  # an in-memory SQLite database, say, has a pool of another kind
+        "poolclass" not in engine_options
+        and issubclass(dialect, DefaultDialect)
+        and dialect.get_pool_class(parsed) is QueuePool
+    )
+    if parsed.get_backend_name() == "sqlite":
         # FastAPI runs sync routes in a thread pool: one connection may serve several threads.
-        options["connect_args"] = {"check_same_thread": False, "timeout": 10}
+        options["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
+        if queue_pool:
+            options.update(SQLITE_POOL)
+    elif parsed.get_backend_name() == "postgresql" and queue_pool:
+        options.update(POSTGRESQL_POOL)
     options.update(engine_options)
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":

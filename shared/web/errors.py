@@ -17,7 +17,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -119,22 +120,67 @@ _DESCRIPTIONS = {
     404: "No such object, or it belongs to another organisation",
     409: "The object's state forbids this (closed, withdrawn, already registered, changed)",
     422: "A field is invalid; `fields` names each one and says why",
+    503: "Too busy to answer now (`service_busy`: retry after `Retry-After` seconds; a POST "
+    "with the same `Idempotency-Key` is never done twice), or not set up yet "
+    "(`identity_not_configured`)",
+}
+
+
+RETRY_AFTER_S = 2
+"""What a busy service tells the client to wait, in ``Retry-After``."""
+
+_HEADERS: dict[int, dict[str, Any]] = {
+    503: {
+        "Retry-After": {
+            "description": "Seconds to wait before retrying (sent with `service_busy`)",
+            "schema": {"type": "integer"},
+        }
+    }
 }
 
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The ``responses=`` of a route: each error status with the one error schema."""
-    return {
-        status: {"model": ErrorResponse, "description": _DESCRIPTIONS[status]}
-        for status in statuses
-    }
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        response: dict[str, Any] = {"model": ErrorResponse, "description": _DESCRIPTIONS[status]}
+        if status in _HEADERS:
+            response["headers"] = _HEADERS[status]
+        responses[status] = response
+    return responses
 
 
-# The error answers of each kind of route, for its ``responses=``.
-CREATING = documented(400, 401, 403, 409, 422)
-LISTING = documented(401, 403, 422)
-READING = documented(401, 403, 404, 422)
-CHANGING = documented(400, 401, 403, 404, 409, 422)
+# The error answers of each kind of route, for its ``responses=``. Any route that touches the
+# database may be too busy (503).
+CREATING = documented(400, 401, 403, 409, 422, 503)
+LISTING = documented(401, 403, 422, 503)
+READING = documented(401, 403, 404, 422, 503)
+CHANGING = documented(400, 401, 403, 404, 409, 422, 503)
+
+# What a driver says when the database turns work away for being busy rather than for being
+# wrong: SQLite's write lock held past the busy timeout; PostgreSQL out of connection slots.
+_LOCKED = ("database is locked", "database table is locked", "database is busy")
+_NO_SLOTS = (
+    "too many clients already",
+    "too many connections",
+    "remaining connection slots are reserved",
+)
+_NO_SLOTS_SQLSTATE = "53300"  # too_many_connections
+
+
+def busy_reason(error: BaseException) -> str | None:
+    """Why the database turned this request away for being busy; None when it did not."""
+    if isinstance(error, PoolTimeout):
+        return "every database connection is in use"
+    if isinstance(error, OperationalError):
+        message = str(error.orig).lower()
+        if any(text in message for text in _LOCKED):
+            return "other writes held the database too long"
+        if getattr(error.orig, "sqlstate", None) == _NO_SLOTS_SQLSTATE or any(
+            text in message for text in _NO_SLOTS
+        ):
+            return "the database has no connection to spare"
+    return None
 
 
 def error_response(
@@ -227,6 +273,24 @@ def _on_integrity_error(_request: Request, error: Exception) -> JSONResponse:
     return error_response(409, "conflict", "this conflicts with data that exists already")
 
 
+def _on_database_error(request: Request, error: Exception) -> JSONResponse:
+    """Overload is 503 with ``Retry-After``; any other database failure goes on to be a 500.
+
+    The request's session has been closed by then (:mod:`shared.web.routing`, ``get_session``),
+    which rolled back whatever it had not committed: a request answered 503 wrote nothing.
+    """
+    reason = busy_reason(error)
+    if reason is None:
+        raise error  # to the handler of everything else: logged with its traceback, 500
+    log.warning("%s %s answered 503 (%s): %s", request.method, request.url.path, reason, error)
+    return error_response(
+        503,
+        "service_busy",
+        f"the service is too busy to answer now ({reason}); retry in {RETRY_AFTER_S} s",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
 def _on_unexpected(_request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=error)
     return error_response(500, "internal_error", "an internal error; it has been logged")
@@ -238,4 +302,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(StaleDataError, _on_stale_data)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
+    app.add_exception_handler(PoolTimeout, _on_database_error)
+    app.add_exception_handler(OperationalError, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected)

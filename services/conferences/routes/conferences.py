@@ -11,9 +11,10 @@ from shared.web.auth import CurrentCaller, Organiser
 from shared.web.dependencies import SessionDep
 from shared.web.errors import CREATING, LISTING, READING
 from shared.web.idempotency import IdempotentWrite
+from shared.web.routing import SessionScopedRoute
 from shared.web.schemas import LimitQuery, OffsetQuery
 
-router = APIRouter(prefix="/conferences", tags=["conferences"])
+router = APIRouter(prefix="/conferences", tags=["conferences"], route_class=SessionScopedRoute)
 
 
 @router.post(

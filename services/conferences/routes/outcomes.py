@@ -11,8 +11,9 @@ from shared.web.auth import Organiser
 from shared.web.dependencies import SessionDep
 from shared.web.errors import CHANGING, READING
 from shared.web.idempotency import IdempotentWrite
+from shared.web.routing import SessionScopedRoute
 
-router = APIRouter(prefix="/conferences", tags=["outcomes"])
+router = APIRouter(prefix="/conferences", tags=["outcomes"], route_class=SessionScopedRoute)
 
 
 @router.post(

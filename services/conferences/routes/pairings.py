@@ -15,9 +15,10 @@ from shared.web.auth import Organiser
 from shared.web.dependencies import SessionDep
 from shared.web.errors import CHANGING, READING
 from shared.web.idempotency import IdempotentWrite, Write
+from shared.web.routing import SessionScopedRoute
 from shared.web.schemas import IdInPath
 
-router = APIRouter(prefix="/conferences", tags=["pairings"])
+router = APIRouter(prefix="/conferences", tags=["pairings"], route_class=SessionScopedRoute)
 
 ACCEPTED = {**CHANGING, 202: {"description": "The job was started; follow `url`"}}
 

@@ -17,8 +17,9 @@ from shared.web.auth import CurrentCaller, Organiser
 from shared.web.dependencies import SessionDep
 from shared.web.errors import CHANGING, READING
 from shared.web.idempotency import IdempotentWrite, PlainWrite
+from shared.web.routing import SessionScopedRoute
 
-router = APIRouter(prefix="/conferences", tags=["participants"])
+router = APIRouter(prefix="/conferences", tags=["participants"], route_class=SessionScopedRoute)
 
 
 @router.post(

@@ -20,8 +20,9 @@ from services.conferences.schemas import AgendaPublic, SchedulePublic
 from shared.web.auth import CurrentCaller, Organiser
 from shared.web.dependencies import SessionDep
 from shared.web.errors import READING
+from shared.web.routing import SessionScopedRoute
 
-router = APIRouter(prefix="/conferences", tags=["schedules"])
+router = APIRouter(prefix="/conferences", tags=["schedules"], route_class=SessionScopedRoute)
 
 
 @router.get(

@@ -19,8 +19,11 @@ from shared.web.auth import CurrentCaller, Organiser
 from shared.web.dependencies import SessionDep
 from shared.web.errors import CHANGING, READING
 from shared.web.idempotency import IdempotentWrite, PlainWrite
+from shared.web.routing import SessionScopedRoute
 
-router = APIRouter(prefix="/conferences", tags=["requests, pins and forbids"])
+router = APIRouter(
+    prefix="/conferences", tags=["requests, pins and forbids"], route_class=SessionScopedRoute
+)
 
 
 @router.post(
