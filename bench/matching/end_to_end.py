@@ -132,7 +132,11 @@ def matching_worker(servers: str, state: Path) -> Iterator[subprocess.Popen[byte
         yield worker
     finally:
         worker.terminate()
-        worker.wait(timeout=60)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()  # never leave a worker behind to skew the next run
+            worker.wait(timeout=30)
 
 
 def load() -> str:
