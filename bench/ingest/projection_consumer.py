@@ -19,18 +19,15 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import socket
-import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from sqlalchemy import func, select
 
+from bench.broker import broker
 from services.businesses import orm
 from services.businesses.service import SPEC
 from shared.contract.envelope import encode, wrap
@@ -38,44 +35,16 @@ from shared.contract.events import SourcingMatchFound
 from shared.contract.values import Reason
 from shared.kafka.admin import ensure_topics
 from shared.kafka.consumer import EventConsumer
-from shared.settings import REPO_ROOT, KafkaSettings
+from shared.settings import KafkaSettings
 from shared.storage import migrations
 from shared.storage.database import open_database
 from shared.topics import SOURCING_MATCHES
 
-KAFKA_SCRIPT = REPO_ROOT / "deploy" / "kafka" / "kafka.sh"
 REASONS = [
     Reason(code="product_fit", en="Grows the product they buy", vi="Trồng đúng sản phẩm cần mua"),
     Reason(code="capacity_fits", en="Capacity covers the quantity", vi="Đủ sản lượng"),
     Reason(code="near", en="Close to the delivery place", vi="Gần nơi giao hàng"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def broker(state: Path) -> Iterator[str]:
-    """``KAFKA_BOOTSTRAP_SERVERS``, or a fresh broker of the benchmark's own."""
-    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if external:
-        yield external
-        return
-    port = _free_port()
-    env = {
-        **os.environ,
-        "KETNOI_STATE_DIR": str(state),
-        "KAFKA_PORT": str(port),
-        "KAFKA_CONTROLLER_PORT": str(_free_port()),
-    }
-    subprocess.run(["bash", str(KAFKA_SCRIPT), "start"], env=env, check=True)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        subprocess.run(["bash", str(KAFKA_SCRIPT), "stop"], env=env, check=False)
 
 
 def matches(records: int, demands: int, run: str) -> list[SourcingMatchFound]:

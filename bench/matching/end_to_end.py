@@ -33,7 +33,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -50,6 +49,7 @@ import httpx
 import numpy as np
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
+from bench.broker import broker, free_port
 from bench.matching import synthetic
 from bench.matching.contract_events import cooperative_registered, demand_posted
 from bench.matching.machine import describe
@@ -64,38 +64,10 @@ from shared.kafka.admin import ensure_topics
 from shared.settings import REPO_ROOT, KafkaSettings
 from shared.topics import COOPERATIVES, DEMANDS, SOURCING_MATCHES
 
-KAFKA_SCRIPT = REPO_ROOT / "deploy" / "kafka" / "kafka.sh"
 Outgoing = tuple[str, bytes, bytes, str | None]  # topic, key, value, demand id if a new demand
 
 
 # --- the system under test ------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def broker(state: Path) -> Iterator[str]:
-    """A broker for the benchmark: ``KAFKA_BOOTSTRAP_SERVERS``, or a fresh one of its own."""
-    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if external:
-        yield external
-        return
-    port = _free_port()
-    env = {
-        **os.environ,
-        "KETNOI_STATE_DIR": str(state),
-        "KAFKA_PORT": str(port),
-        "KAFKA_CONTROLLER_PORT": str(_free_port()),
-    }
-    subprocess.run(["bash", str(KAFKA_SCRIPT), "start"], env=env, check=True)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        subprocess.run(["bash", str(KAFKA_SCRIPT), "stop"], env=env, check=False)
 
 
 @contextmanager
@@ -314,7 +286,7 @@ def businesses_service(servers: str, state: Path) -> Iterator[tuple[str, str]]:
     desk = OrganiserDesk(identity)
     buyer, _ = desk.create("Bench buyer", Role.BUSINESS)
     token = desk.token(buyer, timedelta(hours=4))
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": servers,
