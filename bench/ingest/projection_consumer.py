@@ -24,7 +24,7 @@ import time
 import uuid
 from pathlib import Path
 
-from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka import KafkaProducer
 from sqlalchemy import func, select
 
 from bench.broker import broker
@@ -35,6 +35,7 @@ from shared.contract.events import SourcingMatchFound
 from shared.contract.values import Reason
 from shared.kafka.admin import ensure_topics
 from shared.kafka.consumer import EventConsumer
+from shared.kafka.groups import start_group_at_end
 from shared.settings import KafkaSettings
 from shared.storage import migrations
 from shared.storage.database import open_database
@@ -80,20 +81,6 @@ def publish(servers: str, found: list[SourcingMatchFound]) -> int:
     return sent
 
 
-def start_group_at_end(servers: str, group: str, topics: list[str]) -> None:
-    consumer = KafkaConsumer(bootstrap_servers=servers, group_id=group, enable_auto_commit=False)
-    try:
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in topics
-            for p in consumer.partitions_for_topic(topic)
-        ]
-        ends = consumer.end_offsets(partitions)
-        consumer.commit({tp: OffsetAndMetadata(offset, None, -1) for tp, offset in ends.items()})
-    finally:
-        consumer.close()
-
-
 def cpu_model() -> str:
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
@@ -119,7 +106,7 @@ def main() -> None:
         settings = KafkaSettings(bootstrap_servers=servers)
         ensure_topics(settings)
         group = f"bench-ingest-{run}"
-        start_group_at_end(servers, group, topics)
+        start_group_at_end(group, topics, settings)
         found = matches(options.records, options.demands, run)
         size = publish(servers, found)
 

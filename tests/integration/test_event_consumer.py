@@ -26,6 +26,7 @@ from shared.contract.events import (
 )
 from shared.contract.values import Reason
 from shared.kafka.consumer import EventConsumer, RejectedEvent
+from shared.kafka.groups import start_group_at_end
 from shared.kafka.producer import EventPublisher, make_producer
 from shared.settings import KafkaSettings
 from shared.storage import migrations
@@ -33,7 +34,6 @@ from shared.storage.database import open_database
 from shared.storage.projections import projecting_handler
 from shared.storage.sourcing_matches import SourcingMatches
 from shared.topics import DEAD_LETTER, DEMANDS, SOURCING_MATCHES
-from tests.integration.ingest.harness import start_group_at_end
 
 pytestmark = pytest.mark.kafka
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import func, select
 
 from services.conferences.orm import CandidatePairRow, known_cooperatives
@@ -26,6 +26,7 @@ from shared.contract.events import (
 from shared.contract.values import Reason
 from shared.identity.model import Role
 from shared.kafka.consumer import EventConsumer
+from shared.kafka.groups import start_group_at_end
 from shared.kafka.producer import EventPublisher, make_producer
 from shared.outbox.relay import OutboxRelay, RelayFailed, relay_publisher_factory
 from shared.outbox.writer import Outbox
@@ -71,23 +72,6 @@ class TopicTail:
 
     def close(self) -> None:
         self._consumer.close()
-
-
-def start_group_at_end(group_id: str, topics: list[str], settings: KafkaSettings) -> None:
-    """A new consumer group that reads only what comes after now."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers, group_id=group_id, enable_auto_commit=False
-    )
-    try:
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in topics
-            for p in consumer.partitions_for_topic(topic)
-        ]
-        ends = consumer.end_offsets(partitions)
-        consumer.commit({tp: OffsetAndMetadata(offset, None, -1) for tp, offset in ends.items()})
-    finally:
-        consumer.close()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import func, select
 
 from services.banks.service import SPEC as BANKS
@@ -154,24 +154,6 @@ class TopicReader:
     def close(self) -> None:
         if self._consumer is not None:
             self._consumer.close()
-
-
-def start_group_at_end(group_id: str, topics: list[str], settings: KafkaSettings) -> None:
-    """Commit the current end offsets for a new consumer group, so it reads only what comes
-    after (other tests' events stay unread)."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers, group_id=group_id, enable_auto_commit=False
-    )
-    try:
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in topics
-            for p in consumer.partitions_for_topic(topic)
-        ]
-        ends = consumer.end_offsets(partitions)
-        consumer.commit({tp: OffsetAndMetadata(offset, None, -1) for tp, offset in ends.items()})
-    finally:
-        consumer.close()
 
 
 def json_of(response: Any) -> Any:

@@ -26,6 +26,7 @@ from shared.contract.events import (
 from shared.contract.values import Reason
 from shared.identity.model import Caller, Role
 from shared.kafka.consumer import EventConsumer
+from shared.kafka.groups import start_group_at_end
 from shared.kafka.producer import EventPublisher, make_producer
 from shared.outbox.relay import OutboxRelay, relay_publisher_factory
 from shared.settings import KafkaSettings
@@ -35,7 +36,6 @@ from tests.integration.ingest.harness import (
     Organisations,
     RunningService,
     TopicReader,
-    start_group_at_end,
     wait_until,
 )
 
