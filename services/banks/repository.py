@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Table, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.banks.orm import LeadRow, LoanProductRow
@@ -14,6 +14,7 @@ from services.banks.schemas import LoanProductStatus
 from shared.contract.envelope import Envelope
 from shared.contract.events import LeadDecision, LoanLeadScored, LoanProduct, MatchRetracted
 from shared.contract.values import CooperativeKind, LoanPurpose
+from shared.storage.latest_rows import Change, LatestRows
 from shared.storage.records import OwnedRows
 from shared.storage.types import utc_now
 
@@ -146,6 +147,36 @@ class Leads:
 
 class LeadsProjection:
     """Stores ``LoanLeadScored`` by lead id and marks retracted leads; keeps decisions."""
+
+    def __init__(self) -> None:
+        table = cast(Table, LeadRow.__table__)
+        self._latest = LatestRows(
+            table,
+            table.c.lead_id,
+            new_row={"decision": None, "decision_reason": "", "decided_at": None},
+        )
+
+    def apply_all(self, session: Session, envelopes: Sequence[Envelope[Any]]) -> None:
+        """A batch of events, as ``apply`` one after the other would store them, set-based."""
+        changes = []
+        for envelope in envelopes:
+            payload, at = envelope.payload, envelope.occurred_at
+            if isinstance(payload, LoanLeadScored):
+                changes.append(Change(payload.lead_id, at, self._values(payload)))
+            elif isinstance(payload, MatchRetracted) and payload.match_kind == "lead":
+                changes.append(Change(payload.match_id, at, None))
+        self._latest.write(session, changes)
+
+    @staticmethod
+    def _values(lead: LoanLeadScored) -> dict[str, Any]:
+        return {
+            "bank_id": lead.bank_id,
+            "cooperative_id": lead.cooperative_id,
+            "credit_need_id": lead.credit_need_id,
+            "loan_product_id": lead.loan_product_id,
+            "score": lead.score,
+            "scored": lead.model_dump(mode="json"),
+        }
 
     def apply(self, session: Session, envelope: Envelope[Any]) -> None:
         payload, at = envelope.payload, envelope.occurred_at

@@ -9,21 +9,42 @@ or loan products): the best live score is the pair's score, with that match's re
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from services.conferences.domain.model import CandidatePair, PairReason
 from services.conferences.orm import CandidatePairRow
 from shared.contract.envelope import Envelope
 from shared.contract.events import LoanLeadScored, MatchRetracted, SourcingMatchFound
+from shared.storage.latest_rows import Change, LatestRows
 
 
 class CandidatePairs:
     """The consumer's projection of matches and leads."""
+
+    def __init__(self) -> None:
+        table = cast(Table, CandidatePairRow.__table__)
+        self._latest = LatestRows(table, table.c.match_id)
+
+    def apply_all(self, session: Session, envelopes: Sequence[Envelope[Any]]) -> None:
+        """A batch of events, as ``apply`` one after the other would store them, set-based."""
+        changes = []
+        for envelope in envelopes:
+            payload, at = envelope.payload, envelope.occurred_at
+            if isinstance(payload, SourcingMatchFound):
+                values = _values("sourcing", payload, payload.business_id, "business")
+                changes.append(Change(payload.match_id, at, values))
+            elif isinstance(payload, LoanLeadScored):
+                changes.append(
+                    Change(payload.lead_id, at, _values("lead", payload, payload.bank_id, "bank"))
+                )
+            elif isinstance(payload, MatchRetracted):
+                changes.append(Change(payload.match_id, at, None))
+        self._latest.write(session, changes)
 
     def apply(self, session: Session, envelope: Envelope[Any]) -> None:
         payload, at = envelope.payload, envelope.occurred_at
@@ -64,6 +85,22 @@ class CandidatePairs:
         # A re-scored match is live again even if it was retracted before.
         row.retracted = False
         row.updated_at = at
+
+
+def _values(
+    match_kind: str,
+    found: SourcingMatchFound | LoanLeadScored,
+    counterpart_id: str,
+    counterpart_kind: str,
+) -> dict[str, Any]:
+    return {
+        "match_kind": match_kind,
+        "cooperative_id": found.cooperative_id,
+        "counterpart_id": counterpart_id,
+        "counterpart_kind": counterpart_kind,
+        "score": found.score,
+        "reasons": [reason.model_dump(mode="json") for reason in found.reasons],
+    }
 
 
 def _live(session: Session, cooperative_ids: Collection[str]) -> list[CandidatePairRow]:

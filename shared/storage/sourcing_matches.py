@@ -8,6 +8,7 @@ match entering a demand's list thus changes one row, not every row below it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from shared.contract.envelope import Envelope
 from shared.contract.events import MatchRetracted, SourcingMatchFound
+from shared.storage.latest_rows import Change, LatestRows
 from shared.storage.types import Json, UtcDateTime
 
 
@@ -65,6 +67,7 @@ class SourcingMatches:
         self._select_stored_at = select(table.c.updated_at).where(table.c.match_id == key)
         self._insert = insert(table)
         self._update = update(table).where(table.c.match_id == key)
+        self._latest = LatestRows(table, table.c.match_id)
         # A demand's ranking: best score first, ties by cooperative then product (the match id
         # last only makes the order total).
         self._ranking = (
@@ -74,18 +77,20 @@ class SourcingMatches:
             table.c.match_id,
         )
 
-    def record(self, session: Session, found: SourcingMatchFound, at: datetime) -> None:
-        """A new or re-scored match; a re-scored one is live again even if it was retracted."""
-        values = {
+    @staticmethod
+    def _values(found: SourcingMatchFound) -> dict[str, Any]:
+        return {
             "demand_id": found.demand_id,
             "business_id": found.business_id,
             "cooperative_id": found.cooperative_id,
             "product_id": found.product_id,
             "score": found.score,
             "found": found.model_dump(mode="json"),
-            "retracted": False,
-            "updated_at": at,
         }
+
+    def record(self, session: Session, found: SourcingMatchFound, at: datetime) -> None:
+        """A new or re-scored match; a re-scored one is live again even if it was retracted."""
+        values = {**self._values(found), "retracted": False, "updated_at": at}
         stored_at = self._stored_at(session, found.match_id)
         if stored_at is None:
             session.execute(self._insert, {"match_id": found.match_id, **values})
@@ -105,6 +110,19 @@ class SourcingMatches:
             self.record(session, payload, envelope.occurred_at)
         elif isinstance(payload, MatchRetracted) and payload.match_kind == "sourcing":
             self.retract(session, payload, envelope.occurred_at)
+
+    def apply_all(self, session: Session, envelopes: Sequence[Envelope[Any]]) -> None:
+        """A batch of events, as ``apply`` one after the other would store them, set-based."""
+        changes = []
+        for envelope in envelopes:
+            payload = envelope.payload
+            if isinstance(payload, SourcingMatchFound):
+                changes.append(
+                    Change(payload.match_id, envelope.occurred_at, self._values(payload))
+                )
+            elif isinstance(payload, MatchRetracted) and payload.match_kind == "sourcing":
+                changes.append(Change(payload.match_id, envelope.occurred_at, None))
+        self._latest.write(session, changes)
 
     def _stored_at(self, session: Session, match_id: str) -> datetime | None:
         stored_at: datetime | None = session.execute(

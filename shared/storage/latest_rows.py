@@ -1,0 +1,120 @@
+"""Storing a poll's matches and leads set-based: a few statements per batch, not two per record.
+
+The read models of the scoring service's output (sourcing matches, loan leads, conference
+candidate pairs) keep one row per match or lead id under one rule: an event replaces the stored
+row only if the row's ``updated_at`` is not after the event's time. A found (or scored) event
+writes the whole row and makes it live again; a retraction marks a stored row retracted and
+does nothing to an unknown id.
+
+``LatestRows.write`` applies a batch of such changes exactly as applying them one at a time, in
+order, would: it reads the stored ``updated_at`` of every id the batch names (one SELECT per
+500 ids), folds each id's changes in Python to the row's final state, then runs one executemany
+INSERT for the new ids and an executemany UPDATE for the changed ones (one for rows a found
+event rewrote, one for rows only retracted). Replaying a batch changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BindParameter, Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import KeyedColumnElement
+
+IN_CHUNK = 500
+"""Ids per ``IN (...)`` list: well under SQLite's and PostgreSQL's bound-parameter limits."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One event for one id: ``values`` (every column but the key, ``retracted`` and
+    ``updated_at``) for a found or re-scored one, None for a retraction."""
+
+    key: str
+    at: datetime
+    values: Mapping[str, Any] | None
+
+
+@dataclass(slots=True)
+class _Row:
+    """An id's state while a batch is folded."""
+
+    at: datetime | None  # None: no row (neither stored nor written by the batch)
+    stored: bool
+    values: Mapping[str, Any] | None = None  # set once a found event rewrote the row
+    retracted: bool = False
+    changed: bool = False
+
+
+class LatestRows:
+    """Rows by ``key`` column, each replaced by events no older than it; the table has
+    ``retracted`` (bool) and ``updated_at`` columns. ``new_row`` holds the values only an
+    inserted row gets (the banks' decision columns, say); updates leave those alone."""
+
+    def __init__(
+        self, table: Table, key: KeyedColumnElement[Any], new_row: Mapping[str, Any] | None = None
+    ):
+        self._key = key
+        self._new_row = dict(new_row or {})
+        where: BindParameter[str] = bindparam("key_")
+        self._select = select(key, table.c.updated_at)
+        self._insert = insert(table)
+        self._update = update(table).where(key == where)
+
+    def write(self, session: Session, changes: Iterable[Change]) -> None:
+        changes = list(changes)
+        if not changes:
+            return
+        stored = self._stored_at(session, {change.key for change in changes})
+        rows: dict[str, _Row] = {}
+        for change in changes:
+            row = rows.get(change.key)
+            if row is None:
+                at = stored.get(change.key)
+                row = rows[change.key] = _Row(at=at, stored=at is not None)
+            if row.at is None:
+                if change.values is None:
+                    continue  # a retraction of an unknown id
+            elif row.at > change.at:
+                continue  # older than the row: a replay
+            row.at = change.at
+            row.changed = True
+            if change.values is None:
+                row.retracted = True
+            else:
+                row.values = change.values
+                row.retracted = False
+
+        inserts: list[dict[str, Any]] = []
+        rewrites: list[dict[str, Any]] = []
+        retractions: list[dict[str, Any]] = []
+        key_name = self._key.key
+        for key, row in rows.items():
+            if not row.changed:
+                continue
+            state = {"retracted": row.retracted, "updated_at": row.at}
+            if not row.stored:
+                assert row.values is not None  # only a found event creates a row
+                inserts.append({key_name: key, **self._new_row, **row.values, **state})
+            elif row.values is not None:
+                rewrites.append({"key_": key, **row.values, **state})
+            else:
+                retractions.append({"key_": key, **state})
+        if inserts:
+            session.execute(self._insert, inserts)
+        if rewrites:
+            session.execute(self._update, rewrites)
+        if retractions:
+            session.execute(self._update, retractions)
+
+    def _stored_at(self, session: Session, keys: set[str]) -> dict[str, datetime]:
+        ordered = sorted(keys)
+        stored: dict[str, datetime] = {}
+        for start in range(0, len(ordered), IN_CHUNK):
+            chunk = ordered[start : start + IN_CHUNK]
+            for key, at in session.execute(self._select.where(self._key.in_(chunk))):
+                stored[key] = at
+        return stored
