@@ -2,8 +2,9 @@
 this module translates both ways.
 
 Inbound, contract payloads become domain records (quantities in base units, enums as codes).
-Outbound, a ``MatchDelta`` becomes the events to publish, each with its topic. ``apply_event``
-and ``apply_events`` route consumed events to the engine, so a worker is decode, apply, publish.
+Outbound, a ``MatchDelta`` becomes the events to publish, each with its topic. ``apply_event``,
+``route_events`` (inside ``engine.deferred()``) and ``apply_events`` route consumed events to
+the engine, so a worker is decode, apply, settle, publish.
 """
 
 from __future__ import annotations

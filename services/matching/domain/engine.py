@@ -217,7 +217,7 @@ class MatchingEngine:
             self._products[p] for p in sorted(pending.loan_products) if p in self._products
         ]
         banks |= self._refresh_leads(list(self._needs.values()), new_products)
-        return sourcing + self._rank_banks(banks)
+        return sourcing + self._lead_changes(banks)
 
     def _settled(self) -> MatchDelta:
         return MatchDelta() if self._deferring else self.settle()
@@ -625,7 +625,7 @@ class MatchingEngine:
         self._dropped[lead_id] = reason
         return {product.bank_id}
 
-    def _rank_banks(self, banks: Iterable[str]) -> MatchDelta:
+    def _lead_changes(self, banks: Iterable[str]) -> MatchDelta:
         """The banks' leads against what was published: new and re-scored ones to publish,
         gone ones to retract. Ranks are the readers' (by score), so only changes go out."""
         found: list[LoanLead] = []

@@ -37,15 +37,6 @@ class SourcingMatch:
         not re-publish every match below it."""
         return -self.score, self.cooperative_id, self.product_id
 
-    def same_as(self, other: SourcingMatch) -> bool:
-        """Whether publishing this again would tell a reader nothing new."""
-        return (
-            self.score == other.score
-            and self.partners == other.partners
-            and self.product_id == other.product_id
-            and self.model_version == other.model_version
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class LoanLead:
@@ -63,9 +54,6 @@ class LoanLead:
     def order(self) -> tuple[float, str]:
         """A bank's leads rank by this: best score first, ties by lead id."""
         return -self.score, self.lead_id
-
-    def same_as(self, other: LoanLead) -> bool:
-        return self.score == other.score and self.model_version == other.model_version
 
 
 @dataclass(frozen=True, slots=True)
