@@ -125,6 +125,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def peak_memory_mib(pid: int) -> float:
+    """The process's peak resident memory so far (Linux ``VmHWM``), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 # --- events -----------------------------------------------------------------------------------
 
 
@@ -553,7 +561,8 @@ def run_throughput(
         f"{first_matches:.2f} s, the last output came after {elapsed:.2f} s: "
         f"{len(events) / elapsed:,.0f} events/s through one worker; "
         f"{watcher.records:,} sourcing records; worker CPU {cpu:.1f} s "
-        f"({cpu / len(events) * 1000:.2f} ms per event)"
+        f"({cpu / len(events) * 1000:.2f} ms per event), peak memory "
+        f"{peak_memory_mib(pid):,.0f} MiB"
     )
 
 
