@@ -21,6 +21,7 @@ times, and publishes only where the batch ends.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -140,8 +141,22 @@ class FeedbackResult:
     delta: MatchDelta = field(default_factory=MatchDelta)
 
 
-def _rounded(components: dict[str, float]) -> dict[str, float]:
-    return {name: round(min(1.0, max(0.0, float(v))), DECIMALS) for name, v in components.items()}
+@functools.lru_cache(maxsize=1 << 16)
+def _round(value: float) -> float:
+    # Kept: most components take a few values (kind, certification, season, a full
+    # capacity), and rounding a float to decimals is slow.
+    return round(value, DECIMALS)
+
+
+def _published_value(value: float) -> float:
+    """A score or component as published: in [0, 1] (NaN and -0.0 as 0.0), to DECIMALS
+    decimals."""
+    value = float(value)
+    return _round(value if 0.0 < value <= 1.0 else min(1.0, max(0.0, value)))
+
+
+def _rounded(components: Mapping[str, float]) -> dict[str, float]:
+    return {name: _published_value(v) for name, v in components.items()}
 
 
 class MatchingEngine:
@@ -357,13 +372,9 @@ class MatchingEngine:
             old = self._matches.get(demand_id, {})
             new: dict[str, SourcingMatch] = {}
             for match_id, match in proposed[demand_id].items():
-                if match is old.get(match_id):
-                    new[match_id] = match  # unchanged: the record as published
-                else:
-                    # Reasons are written only for what is published: most of a re-ranking
-                    # is unchanged, and the sentences cost more than the scores.
-                    new[match_id] = self._with_reasons(match, proposed[demand_id])
-                    found.append(new[match_id])
+                new[match_id] = match
+                if match is not old.get(match_id):  # else unchanged: the record as published
+                    found.append(match)
             gone.extend(match for match_id, match in old.items() if match_id not in new)
             self._publish_matches(demand_id, old, new)
         retracted = self._retractions(gone)
@@ -400,13 +411,15 @@ class MatchingEngine:
         self, ranking: Ranking, published: Mapping[str, SourcingMatch]
     ) -> dict[str, SourcingMatch]:
         """The ranking as match records: the published record where nothing a reader sees
-        changed (most of a re-ranking), else a new one without reasons yet."""
+        changed (most of a re-ranking), else a new one with its reasons. Reasons are written
+        only for those: the sentences cost more than the scores."""
         demand = self._demands[ranking.demand_id]
         version = self._scorer.model.version
         entries: dict[str, RankedOffer] = {o.cooperative_id: o for o in ranking.top}
         group = [o.cooperative_id for o in ranking.group]
         for offer in ranking.group:
             entries.setdefault(offer.cooperative_id, offer)
+        wording: sourcing_reasons.DemandReasons | None = None  # written when first needed
         matches: dict[str, SourcingMatch] = {}
         for offer in entries.values():
             partners = (
@@ -417,7 +430,7 @@ class MatchingEngine:
             match_id = ids.sourcing_match_id(
                 demand.demand_id, offer.cooperative_id, offer.product_id
             )
-            score = round(min(1.0, max(0.0, offer.score)), DECIMALS)
+            score = _published_value(offer.score)
             before = published.get(match_id)
             if (
                 before is not None
@@ -427,6 +440,8 @@ class MatchingEngine:
             ):
                 matches[match_id] = before
                 continue
+            wording = wording or sourcing_reasons.DemandReasons(demand)
+            components = _rounded(offer.components)
             matches[match_id] = SourcingMatch(
                 match_id=match_id,
                 demand_id=demand.demand_id,
@@ -434,8 +449,8 @@ class MatchingEngine:
                 cooperative_id=offer.cooperative_id,
                 product_id=offer.product_id,
                 score=score,
-                components=_rounded(offer.components),
-                reasons=(),
+                components=components,
+                reasons=self._reasons(wording, offer, components["text"], partners, entries),
                 model_version=version,
                 partners=partners,
             )
@@ -444,35 +459,38 @@ class MatchingEngine:
     def _offer(self, cooperative_id: str, product_id: str) -> ProductOffer:
         return self._offers[cooperative_id][product_id]
 
-    def _with_reasons(
-        self, match: SourcingMatch, proposed: dict[str, SourcingMatch]
-    ) -> SourcingMatch:
-        """The match with its reasons; ``proposed`` is the demand's whole proposal, whose
-        group members' capacities make the group's reason."""
-        demand = self._demands[match.demand_id]
-        cooperative = self._cooperatives[match.cooperative_id]
-        product = self._offer(match.cooperative_id, match.product_id)
+    def _reasons(
+        self,
+        wording: sourcing_reasons.DemandReasons,
+        offer: RankedOffer,
+        text: float,
+        partners: tuple[str, ...],
+        entries: Mapping[str, RankedOffer],
+    ) -> tuple[Reason, ...]:
+        """A match's reasons; ``entries``: the demand's proposal, whose group members'
+        capacities make the group's reason when the match is in one."""
+        product = self._offer(offer.cooperative_id, offer.product_id)
         reasons: tuple[Reason, ...] = (
             sourcing_reasons.product_fit(
                 self._scorer.taxonomy,
-                self._demand_kinds[demand.demand_id],
-                self._index.offer_kind(match.cooperative_id, match.product_id),
-                match.components["text"],
+                self._demand_kinds[wording.demand.demand_id],
+                self._index.offer_kind(offer.cooperative_id, offer.product_id),
+                text,
             ),
-            sourcing_reasons.capacity_fit(product, demand),
-            sourcing_reasons.certification_fit(product, demand),
-            sourcing_reasons.place_fit(cooperative.district, demand.delivery_place),
-            sourcing_reasons.season_fit(product.harvest_months, demand.delivery_months()),
+            wording.capacity(product),
+            wording.certification(product),
+            wording.place(self._cooperatives[offer.cooperative_id].district),
+            wording.season(product),
         )
-        if match.partners:
+        if partners:
             together = sum(
-                self._offer(m.cooperative_id, m.product_id).monthly_capacity.value
-                for m in proposed.values()
-                if m.partners
+                self._offer(o.cooperative_id, o.product_id).monthly_capacity.value
+                for o in entries.values()
+                if o.cooperative_id == offer.cooperative_id or o.cooperative_id in partners
             )
-            amount = Amount(together, demand.quantity.unit)
-            reasons += (sourcing_reasons.group_proposal(len(match.partners), amount, demand),)
-        return dataclasses.replace(match, reasons=reasons)
+            amount = Amount(together, wording.demand.quantity.unit)
+            reasons += (wording.group(len(partners), amount),)
+        return reasons
 
     def _retractions(self, gone: Sequence[SourcingMatch]) -> list[Retraction]:
         """Retractions of matches no longer proposed, each with its reason; the texts their

@@ -38,6 +38,8 @@ from shared import reference
 
 # Below this cosine, text alone does not make an offer a candidate; a matching kind does.
 MIN_TEXT = 0.3
+# Up to this many demands, text cosines are one sparse product per demand (``text_cosines``).
+FEW_DEMANDS = 4
 ALL_YEAR = 0xFFF
 NO_EXPIRY = 0  # an ordinal date before any real one: "does not hold this certificate"
 
@@ -68,6 +70,29 @@ def month_mask(months: Sequence[int] | frozenset[int]) -> int:
     return mask or ALL_YEAR
 
 
+def take_rows(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
+    """``matrix[rows]`` for row indices, built from the CSR arrays: scipy's fancy indexing
+    costs tens of microseconds a call, which a round of small batches pays many times."""
+    starts = matrix.indptr[rows]
+    lengths = matrix.indptr[rows + 1] - starts
+    indptr = np.zeros(rows.shape[0] + 1, dtype=matrix.indptr.dtype)
+    np.cumsum(lengths, out=indptr[1:])
+    at = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])
+    return sparse.csr_matrix(
+        (matrix.data[at], matrix.indices[at], indptr), shape=(rows.shape[0], matrix.shape[1])
+    )
+
+
+def _row_indices(rows: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(rows) if rows.dtype == bool else rows
+
+
+def harvest_calendars(harvest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct harvest calendars among offers, and each offer's calendar among them."""
+    calendars, which = np.unique(harvest, return_inverse=True)
+    return calendars, which.reshape(-1)
+
+
 @dataclass(frozen=True, slots=True)
 class OfferRows:
     """n product offers as columns."""
@@ -80,6 +105,10 @@ class OfferRows:
     harvest: np.ndarray  # (n,) uint16 month bits
     expiry: np.ndarray  # (n, len(CERTIFICATE_COLUMNS)) int32 date ordinals, NO_EXPIRY if none
     best_expiry: np.ndarray  # (n,) int32, latest expiry of any certificate
+    # Offers share few harvest calendars (``harvest_calendars``): seasons are worked out per
+    # calendar, and found once per block rather than on every scoring call.
+    calendars: np.ndarray  # (U,) uint16, distinct (a subset taken keeps its parent's)
+    calendar: np.ndarray  # (n,) index into calendars
 
     @property
     def size(self) -> int:
@@ -87,21 +116,26 @@ class OfferRows:
 
     @staticmethod
     def concat(parts: Sequence[OfferRows]) -> OfferRows:
+        harvest = np.concatenate([part.harvest for part in parts])
+        calendars, calendar = harvest_calendars(harvest)
         return OfferRows(
             text=sparse.vstack([part.text for part in parts], format="csr", dtype=np.float32),
             kind=np.concatenate([part.kind for part in parts]),
             capacity=np.concatenate([part.capacity for part in parts]),
             unit=np.concatenate([part.unit for part in parts]),
             district=np.concatenate([part.district for part in parts]),
-            harvest=np.concatenate([part.harvest for part in parts]),
+            harvest=harvest,
             expiry=np.concatenate([part.expiry for part in parts]),
             best_expiry=np.concatenate([part.best_expiry for part in parts]),
+            calendars=calendars,
+            calendar=calendar,
         )
 
     def take(self, rows: np.ndarray) -> OfferRows:
         """The offers at the given row indices (or boolean mask), shape (m,)."""
+        rows = _row_indices(rows)
         return OfferRows(
-            text=self.text[rows],
+            text=take_rows(self.text, rows),
             kind=self.kind[rows],
             capacity=self.capacity[rows],
             unit=self.unit[rows],
@@ -109,6 +143,8 @@ class OfferRows:
             harvest=self.harvest[rows],
             expiry=self.expiry[rows],
             best_expiry=self.best_expiry[rows],
+            calendars=self.calendars,
+            calendar=self.calendar[rows],
         )
 
 
@@ -143,8 +179,10 @@ class DemandRows:
         )
 
     def take(self, rows: np.ndarray) -> DemandRows:
+        """The demands at the given row indices (or boolean mask)."""
+        rows = _row_indices(rows)
         return DemandRows(
-            text=self.text[rows],
+            text=take_rows(self.text, rows),
             kind=self.kind[rows],
             need=self.need[rows],
             unit=self.unit[rows],
@@ -188,15 +226,17 @@ class SourcingScorer:
                 else:
                     column = CERTIFICATE_COLUMNS.index(certificate.kind)
                     expiry[row, column] = max(expiry[row, column], day)
+        harvest = np.array([month_mask(o.harvest_months) for _, o in offers], np.uint16)
         return OfferRows(
-            text=self.encoder.encode([product_text(o.name, o.description) for _, o in offers]),
-            kind=np.array([self.taxonomy.kind_index(k) for k in kinds], dtype=np.int32),
-            capacity=np.array([o.monthly_capacity.value for _, o in offers], dtype=np.float32),
-            unit=np.array([units.index(o.monthly_capacity.unit) for _, o in offers], np.int16),
-            district=np.array([self.places.index[c.district] for c, _ in offers], np.int16),
-            harvest=np.array([month_mask(o.harvest_months) for _, o in offers], np.uint16),
-            expiry=expiry,
-            best_expiry=expiry.max(axis=1, initial=NO_EXPIRY),
+            self.encoder.encode([product_text(o.name, o.description) for _, o in offers]),
+            np.array([self.taxonomy.kind_index(k) for k in kinds], dtype=np.int32),
+            np.array([o.monthly_capacity.value for _, o in offers], dtype=np.float32),
+            np.array([units.index(o.monthly_capacity.unit) for _, o in offers], np.int16),
+            np.array([self.places.index[c.district] for c, _ in offers], np.int16),
+            harvest,
+            expiry,
+            expiry.max(axis=1, initial=NO_EXPIRY),
+            *harvest_calendars(harvest),
         )
 
     def demand_rows(self, demands: Sequence[Demand]) -> DemandRows:
@@ -218,10 +258,13 @@ class SourcingScorer:
             until=np.array([d.delivery_until.toordinal() for d in demands], dtype=np.int32),
         )
 
-    def score(self, demands: DemandRows, offers: OfferRows) -> ScoredPairs:
-        """Score every demand against every offer: arrays of shape (B, n)."""
+    def score(
+        self, demands: DemandRows, offers: OfferRows, text: np.ndarray | None = None
+    ) -> ScoredPairs:
+        """Score every demand against every offer: arrays of shape (B, n). ``text``: their
+        cosines (``text_cosines``), if already worked out."""
         return score_pairs(
-            demands, offers, self.model, self.taxonomy.compatibility, self.places.proximity
+            demands, offers, self.model, self.taxonomy.compatibility, self.places.proximity, text
         )
 
 
@@ -239,14 +282,36 @@ def _kind_fit(compatibility: np.ndarray, demanded: np.ndarray, offered: np.ndarr
     return compatibility[demanded[:, None], offered[None, :]]
 
 
-def _season(window: np.ndarray, harvest: np.ndarray) -> np.ndarray:
+def _season(window: np.ndarray, offers: OfferRows) -> np.ndarray:
     """Share of each demand's delivery months within each offer's harvest months, (B, n).
     Offers share few distinct harvest calendars, so overlaps are counted per calendar (B, U)
     and then spread to the offers."""
-    calendars, which = np.unique(harvest, return_inverse=True)
-    overlap = np.bitwise_count(window[:, None] & calendars[None, :]).astype(np.float32)
+    overlap = np.bitwise_count(window[:, None] & offers.calendars[None, :]).astype(np.float32)
     overlap /= np.bitwise_count(window).astype(np.float32)[:, None]
-    return np.take(overlap, which, axis=1)
+    return np.take(overlap, offers.calendar, axis=1)
+
+
+def _one_value(values: np.ndarray) -> int | None:
+    """The value every element has, if they all have the same one."""
+    if values.size and (values == values[0]).all():
+        return int(values[0])
+    return None
+
+
+def text_cosines(demands: sparse.csr_matrix, offers: sparse.csr_matrix) -> np.ndarray:
+    """(B, n) float32 cosines of unit rows: sparse times dense, densifying the smaller side
+    (one pass over the larger side's non-zeros per row of the smaller one).
+
+    Either way each cosine is the same float32 sum, bit for bit: the terms that are not zero
+    are the shared features', added in feature order (rows keep their features sorted), and
+    the others add +0."""
+    if 0 < demands.shape[0] <= FEW_DEMANDS:
+        # One product per demand: scipy's several-vector product has a cost per non-zero
+        # that the single-vector one does not, which only more vectors make up for.
+        return np.stack([offers @ row for row in demands.toarray()]).astype(np.float32, copy=False)
+    if demands.shape[0] <= offers.shape[0]:
+        return np.ascontiguousarray((offers @ demands.toarray().T).T, np.float32)
+    return np.asarray(demands @ offers.toarray().T, dtype=np.float32)
 
 
 def score_pairs(
@@ -255,26 +320,24 @@ def score_pairs(
     model: ScoringModel,
     compatibility: np.ndarray,
     proximity: np.ndarray,
+    text: np.ndarray | None = None,
 ) -> ScoredPairs:
     """The scoring kernel. ``compatibility`` is (K + 1, K + 1) [demanded, offered];
-    ``proximity`` is (P, P) [delivery place, district]. Returns (B, n) arrays.
+    ``proximity`` is (P, P) [delivery place, district]; ``text``, the (B, n) float32 cosines
+    if the caller has them already (they are clipped in place). Returns (B, n) arrays.
 
     Written for speed over big blocks: work that only some demands need (certificate checks,
     text thresholds) is done for those rows only."""
     shape = (demands.size, offers.size)
-    # Sparse times dense, densifying the smaller side: one pass over the larger side's
-    # non-zeros per row of the smaller one.
-    if demands.size <= offers.size:
-        text = np.ascontiguousarray((offers.text @ demands.text.T.toarray()).T, np.float32)
-    else:
-        text = np.asarray(demands.text @ offers.text.T.toarray(), dtype=np.float32)
+    if text is None:
+        text = text_cosines(demands.text, offers.text)
     np.minimum(text, 1.0, out=text)  # a cosine of unit vectors, up to rounding
     kind = _kind_fit(compatibility, demands.kind, offers.kind)
 
     capacity = offers.capacity[None, :] / demands.need[:, None]
     np.minimum(capacity, 1.0, out=capacity)
-    units = np.unique(demands.unit), np.unique(offers.unit)
-    if not (units[0].size == units[1].size == 1 and units[0][0] == units[1][0]):
+    unit = _one_value(demands.unit)
+    if unit is None or unit != _one_value(offers.unit):
         capacity[demands.unit[:, None] != offers.unit[None, :]] = 0.0
 
     # Without requirements: 1 for a product certified through the delivery, else 0.5.
@@ -283,7 +346,7 @@ def score_pairs(
     )
     requiring = np.flatnonzero(demands.required.any(axis=1))
     certification[requiring] = 1.0  # every requirement is met, or the pair is excluded
-    weak = np.broadcast_to(kind < np.float32(BROADER_KIND), shape)
+    weak = kind < np.float32(BROADER_KIND)  # (B, 1) or (B, n), as kind
     excluded: np.ndarray | None = None  # (B, n) bool, allocated only if anything is excluded
     if requiring.size or weak.any():
         excluded = np.zeros(shape, dtype=bool)
@@ -292,7 +355,7 @@ def score_pairs(
             excluded[rows] |= offers.expiry[None, :, column] < demands.until[rows, None]
         if weak.any():  # a kind that does not vouch for the offer: its text must
             excluded |= weak & (text < np.float32(MIN_TEXT))
-            excluded |= np.broadcast_to(kind < 0, shape)
+            excluded |= kind < 0
 
     components = {
         "text": text,
@@ -300,11 +363,15 @@ def score_pairs(
         "capacity": capacity,
         "certification": certification,
         "place": np.take(proximity[demands.place], offers.district, axis=1),
-        "season": _season(demands.window, offers.harvest),
+        "season": _season(demands.window, offers),
     }
     score = model.combine(components)
     if excluded is not None:
         score[excluded] = -np.inf
     return ScoredPairs(
-        score, {name: np.broadcast_to(part, shape) for name, part in components.items()}
+        score,
+        {
+            name: part if part.shape == shape else np.broadcast_to(part, shape)
+            for name, part in components.items()
+        },
     )

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
@@ -26,6 +25,7 @@ from services.matching.domain.sourcing import (
     OfferRows,
     ScoredPairs,
     SourcingScorer,
+    text_cosines,
 )
 from services.matching.domain.taxonomy import BROADER_KIND
 
@@ -46,14 +46,16 @@ class RankedOffer:
     product_id: str
     score: float
     capacity: float  # the capacity component, which rankings and groups look at
-    # Each component's values for the demand's candidates in one block, and this offer's
-    # place there: a re-ranking mostly confirms what was published, and reads no components.
-    _values: Mapping[str, Sequence[float]]
+    # Where its components are: a re-ranking mostly confirms what was published, and reads
+    # no components, so they are read out only when asked for.
+    _block: _Block
+    _row: int
     _column: int
 
     @property
     def components(self) -> dict[str, float]:
-        return {name: row[self._column] for name, row in self._values.items()}
+        values = self._block.components[:, self._row, self._column].tolist()
+        return dict(zip(self._block.names, values, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +73,18 @@ class Ranking:
 
 @dataclass(frozen=True, slots=True)
 class _Block:
-    """The best candidates of a batch of demands in one shard, as (B, keep) nested lists; a
-    demand's candidates are the finite scores of its row. Lists, converted once per block:
-    selecting reads each value, and numpy scalars one at a time cost more than the sort."""
+    """The best candidates of a batch of demands in one shard: a row per demand that has any,
+    ``keep`` columns; a demand's candidates are the finite scores of its row. Scores, shard
+    rows and capacities as nested lists, converted once per block: selecting reads each of
+    them, and numpy scalars one at a time cost more than the sort. The other components stay
+    an array, read for the few candidates that make a match."""
 
     scores: list[list[float]]  # -inf: no candidate
     rows: list[list[int]]  # shard row of each candidate
+    capacity: list[list[float]]
     keys: Sequence[OfferKey]  # the shard's keys, by row
-    components: dict[str, list[list[float]]]
+    names: tuple[str, ...]  # component names, in the order of the first axis of components
+    components: np.ndarray  # (components, rows, keep) float32
 
 
 _Pool = list[tuple[_Block, int]]  # the blocks holding a demand's candidates, and its row there
@@ -139,14 +145,17 @@ class OfferIndex:
             return []
         rows = self.scorer.demand_rows(demands)
         pools: list[_Pool] = [[] for _ in demands]
+        shard_kinds = list(self._shards)
         compatibility = self.scorer.taxonomy.compatibility
+        fits = compatibility[rows.kind[:, None], np.array(shard_kinds)[None, :]]  # (B, shards)
         # Each shard is scored once against all the demands its kind can serve, whatever
-        # their kinds: a call costs about the same for one demand as for a hundred.
-        for shard_kind, shard in self._shards.items():
-            blocks = [block for block in shard.blocks() if block.alive.any()]
+        # their kinds: a call costs about the same for one demand as for a hundred. Shards no
+        # demand of the batch can use are not looked at (a small batch uses a few of dozens).
+        for shard in np.flatnonzero((fits >= 0).any(axis=0)).tolist():
+            blocks = [b for b in self._shards[shard_kinds[shard]].blocks() if b.alive.any()]
             if not blocks:
                 continue
-            fit = compatibility[rows.kind, shard_kind]
+            fit = fits[:, shard]
             vouched = fit >= BROADER_KIND
             # Offers whose kind does not vouch for them need similar text to be candidates;
             # few have it, so those are found first and only they are scored.
@@ -154,7 +163,7 @@ class OfferIndex:
                 positions = np.flatnonzero(wanted)
                 if positions.size == 0:
                     continue
-                members = rows.take(positions)
+                members = rows if positions.size == rows.size else rows.take(positions)
                 for block in blocks:
                     self._gather(members, positions.tolist(), block, k, pools, by_text)
         return [self._select(demand, pool, k) for demand, pool in zip(demands, pools, strict=True)]
@@ -177,11 +186,14 @@ class OfferIndex:
             whole = start == 0 and stop == len(positions)
             demands = members if whole else members.take(np.arange(start, stop))
             if by_text:
-                text = offers.rows.text @ demands.text.T.toarray()  # (n, B)
-                columns = np.flatnonzero((text >= MIN_TEXT).any(axis=1) & offers.alive)
+                text = text_cosines(demands.text, offers.rows.text)  # (B, n)
+                columns = np.flatnonzero((text >= MIN_TEXT).any(axis=0) & offers.alive)
                 if columns.size == 0:
                     continue
-                scored = self.scorer.score(demands, offers.rows.take(columns))
+                # The cosines of the columns kept are the ones scoring would work out again.
+                scored = self.scorer.score(
+                    demands, offers.rows.take(columns), np.ascontiguousarray(text[:, columns])
+                )
             else:
                 columns = np.arange(n)
                 scored = self.scorer.score(demands, offers.rows)
@@ -206,65 +218,55 @@ class OfferIndex:
             best = np.argpartition(-scores, keep - 1, axis=1)[:, :keep]
         else:
             best = np.broadcast_to(np.arange(n), scores.shape)
-        top = np.take_along_axis(scores, best, axis=1)
-        found = np.isfinite(top).any(axis=1)
-        if not found.any():
+        every_row = np.arange(scores.shape[0])[:, None]
+        found = np.flatnonzero(np.isfinite(scores[every_row, best]).any(axis=1))
+        if found.size == 0:
             return
+        best = best[found]
+        at = (found[:, None], best)  # the kept (row, column) pairs of the demands with any
+        components = scored.components
         block = _Block(
-            top.tolist(),
+            scores[at].tolist(),
             columns[best].tolist(),
+            components["capacity"][at].tolist(),
             keys,
-            {
-                name: np.take_along_axis(values, best, axis=1).tolist()
-                for name, values in scored.components.items()
-            },
+            tuple(components),
+            np.stack([values[at] for values in components.values()]),
         )
-        for offset in np.flatnonzero(found).tolist():
-            pools[positions[offset]].append((block, offset))
+        for row, offset in enumerate(found.tolist()):
+            pools[positions[offset]].append((block, row))
 
     def _select(self, demand: Demand, pool: _Pool, k: int) -> Ranking:
         if not pool:
             return Ranking(demand.demand_id, ())
-        candidates: list[_Candidate] = []
+        # (-score, key, block, row, column): sorted, the best first; ties broken by ids (which
+        # are unique), so the order never depends on the row layout.
+        candidates: list[tuple[float, OfferKey, _Block, int, int]] = []
         for block, row in pool:
-            scores = block.scores[row]
             rows = block.rows[row]
-            values = {name: v[row] for name, v in block.components.items()}
-            for column, score in enumerate(scores):
+            for column, score in enumerate(block.scores[row]):
                 if math.isfinite(score):
-                    key = block.keys[rows[column]]
-                    candidates.append(_Candidate(-score, key, values, column))
-        # Best score first; ties broken by ids so the order never depends on row layout.
-        candidates.sort(key=lambda c: (c.minus_score, c.key))
-        chosen: list[_Candidate] = []  # the best offer of each cooperative, best first
+                    candidates.append((-score, block.keys[rows[column]], block, row, column))
+        candidates.sort()
+        chosen: list[RankedOffer] = []  # the best offer of each cooperative, best first
         seen: set[str] = set()
-        for candidate in candidates:
-            if candidate.key[0] not in seen:
-                seen.add(candidate.key[0])
-                chosen.append(candidate)
+        for minus_score, key, block, row, column in candidates:
+            if key[0] not in seen:
+                seen.add(key[0])
+                capacity = block.capacity[row][column]
+                chosen.append(
+                    RankedOffer(key[0], key[1], -minus_score, capacity, block, row, column)
+                )
         top = chosen[:k]
         group: list[RankedOffer] = []
-        shares = [c.values["capacity"][c.column] for c in chosen]
+        shares = [c.capacity for c in chosen]
         if top and max(shares[: len(top)]) < 1.0:
             members = propose_group(np.array(shares), self.group_max)
-            group = [chosen[m].ranked() for m in members] if members is not None else []
+            group = [chosen[m] for m in members] if members is not None else []
         partial = sorted((x for x in shares if x < 1.0), reverse=True)
         return Ranking(
             demand.demand_id,
-            tuple(c.ranked() for c in top),
+            tuple(top),
             tuple(group),
             tuple(partial[: self.group_max - 1]),
-        )
-
-
-class _Candidate(NamedTuple):
-    minus_score: float  # negated, so that sorting puts the best first
-    key: OfferKey
-    values: dict[str, list[float]]  # the demand's row of each component in the block
-    column: int  # the candidate's column in the block
-
-    def ranked(self) -> RankedOffer:
-        capacity = self.values["capacity"][self.column]
-        return RankedOffer(
-            self.key[0], self.key[1], -self.minus_score, capacity, self.values, self.column
         )

@@ -117,52 +117,86 @@ def _kind_fit(taxonomy: Taxonomy, demanded: str | None, offered: str | None) -> 
     )
 
 
-def capacity_fit(offer: ProductOffer, demand: Demand) -> Reason:
-    need = Amount(demand.monthly_need(), demand.quantity.unit)
-    have = offer.monthly_capacity
-    if have.unit != need.unit:
+class DemandReasons:
+    """The sentences of one demand's matches. What depends on the demand alone (the amount
+    needed, the delivery months, the certificates it requires) is worked out once, not once
+    per match: a ranking writes ten or more of them."""
+
+    def __init__(self, demand: Demand) -> None:
+        self.demand = demand
+        self.need = Amount(demand.monthly_need(), demand.quantity.unit)
+        self._need_en = amount_en(self.need)
+        self._need_vi = amount_vi(self.need)
+        self.months = demand.delivery_months()
+        self._required = _certificates_held(demand.required_certificates)
+
+    def capacity(self, offer: ProductOffer) -> Reason:
+        need, have = self.need, offer.monthly_capacity
+        if have.unit != need.unit:
+            return Reason(
+                "capacity_other_unit",
+                f"Capacity is given in {have.unit}, the demand in {need.unit}; "
+                "it cannot be compared",
+                f"Năng lực tính theo {have.unit}, nhu cầu theo {need.unit}; không so sánh được",
+            )
+        share = have.value / need.value
+        if share >= 1:
+            return Reason(
+                "capacity_covers",
+                f"Supplies {amount_en(have)} a month, enough for the {self._need_en} needed",
+                f"Cung cấp {amount_vi(have)}/tháng, đủ cho {self._need_vi}/tháng bên mua cần",
+            )
         return Reason(
-            "capacity_other_unit",
-            f"Capacity is given in {have.unit}, the demand in {need.unit}; it cannot be compared",
-            f"Năng lực tính theo {have.unit}, nhu cầu theo {need.unit}; không so sánh được",
+            "capacity_partial",
+            f"Supplies {amount_en(have)} a month, {percent(share)} of the {self._need_en} needed",
+            f"Cung cấp {amount_vi(have)}/tháng, bằng {percent(share)} "
+            f"của {self._need_vi}/tháng bên mua cần",
         )
-    share = have.value / need.value
-    if share >= 1:
-        return Reason(
-            "capacity_covers",
-            f"Supplies {amount_en(have)} a month, enough for the {amount_en(need)} needed",
-            f"Cung cấp {amount_vi(have)}/tháng, đủ cho {amount_vi(need)}/tháng bên mua cần",
+
+    def certification(self, offer: ProductOffer) -> Reason:
+        if self._required is not None:
+            return self._required
+        if not offer.certificates:
+            return UNCERTIFIED
+        until = self.demand.delivery_until
+        valid = sorted(
+            {
+                CERTIFICATION_NAMES.get(c.kind, (c.kind, c.kind))
+                for c in offer.certificates
+                if c.valid_through(until)
+            }
         )
+        if valid:
+            en = ", ".join(name for name, _ in valid)
+            vi = ", ".join(name for _, name in valid)
+            return Reason("certified", f"Certified: {en}", f"Đã có chứng nhận: {vi}")
+        return UNCERTIFIED
+
+    def place(self, district: str) -> Reason:
+        return place_fit(district, self.demand.delivery_place)
+
+    def season(self, offer: ProductOffer) -> Reason:
+        return season_fit(offer.harvest_months, self.months)
+
+    def group(self, partner_count: int, together: Amount) -> Reason:
+        return group_proposal(partner_count, together, self.demand)
+
+
+UNCERTIFIED = Reason("uncertified", "Holds no certification", "Chưa có chứng nhận nào")
+
+
+def _certificates_held(required: tuple[RequiredCertificate, ...]) -> Reason | None:
+    """The reason of every match of a demand requiring these certificates (None if none)."""
+    if not required:
+        return None
+    names = [certificate_name(r) for r in required]
+    en = ", ".join(name for name, _ in names)
+    vi = ", ".join(name for _, name in names)
     return Reason(
-        "capacity_partial",
-        f"Supplies {amount_en(have)} a month, {percent(share)} of the {amount_en(need)} needed",
-        f"Cung cấp {amount_vi(have)}/tháng, bằng {percent(share)} "
-        f"của {amount_vi(need)}/tháng bên mua cần",
+        "certificates_held",
+        f"Holds the required {en}, valid through the end of delivery",
+        f"Có chứng nhận {vi} theo yêu cầu, còn hiệu lực đến hết thời gian giao hàng",
     )
-
-
-def certification_fit(offer: ProductOffer, demand: Demand) -> Reason:
-    if demand.required_certificates:
-        names = [certificate_name(r) for r in demand.required_certificates]
-        en = ", ".join(name for name, _ in names)
-        vi = ", ".join(name for _, name in names)
-        return Reason(
-            "certificates_held",
-            f"Holds the required {en}, valid through the end of delivery",
-            f"Có chứng nhận {vi} theo yêu cầu, còn hiệu lực đến hết thời gian giao hàng",
-        )
-    valid = sorted(
-        {
-            CERTIFICATION_NAMES.get(c.kind, (c.kind, c.kind))
-            for c in offer.certificates
-            if c.valid_through(demand.delivery_until)
-        }
-    )
-    if valid:
-        en = ", ".join(name for name, _ in valid)
-        vi = ", ".join(name for _, name in valid)
-        return Reason("certified", f"Certified: {en}", f"Đã có chứng nhận: {vi}")
-    return Reason("uncertified", "Holds no certification", "Chưa có chứng nhận nào")
 
 
 @cache
