@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import socket
+import uuid
 from typing import Any
 
 from services.matching.domain.engine import MatchingEngine
@@ -43,6 +44,7 @@ gc.set_threshold(50_000, 20, 100)
 settings = MatchingSettings()
 kafka = KafkaSettings()
 client_id = f"{settings.matching_app_id}@{socket.gethostname()}:{os.getpid()}"
+publisher = uuid.uuid4().hex.encode()  # this process, never a later one with the same pid
 
 settings.faust_dir.mkdir(parents=True, exist_ok=True)
 app = make_faust_app(
@@ -55,7 +57,7 @@ app = make_faust_app(
 demands = raw_topic(app, DEMANDS.name)
 
 sourcing_model, lead_model = models_in_use(settings.models_path)
-outputs = KafkaOutputs(kafka, client_id)
+outputs = KafkaOutputs(kafka, client_id, publisher)
 worker = MatchingWorker(
     MatchingEngine(sourcing_model=sourcing_model, lead_model=lead_model),
     consumer=settings.matching_app_id,
@@ -63,6 +65,7 @@ worker = MatchingWorker(
     logs=KafkaLogs(kafka, client_id),
     models_dir=settings.models_path,
     feedback_path=settings.feedback_path,
+    publisher=publisher,
     # A worker that cannot rebuild its state stops, and a supervisor starts it again.
     on_failure=lambda error: asyncio.ensure_future(app.crash(error)),
 )

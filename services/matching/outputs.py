@@ -1,4 +1,4 @@
-"""The matching worker's producer: idempotent, acks=all, and a send that waits for the acks.
+"""The matching worker's producer: idempotent, acks=all, its records stamped with the process.
 
 Its own aiokafka producer rather than faust's, which does not enable idempotence: a retried
 send must not put a match on the output topic twice.
@@ -11,14 +11,15 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
 
-from services.matching.worker import OutputRecord
+from services.matching.worker import PUBLISHER_HEADER, OutputRecord
 from shared.settings import KafkaSettings
 
 
 class KafkaOutputs:
-    def __init__(self, settings: KafkaSettings, client_id: str) -> None:
+    def __init__(self, settings: KafkaSettings, client_id: str, publisher: bytes) -> None:
         self._settings = settings
         self._client_id = client_id
+        self._headers = [(PUBLISHER_HEADER, publisher)]
         self._producer: AIOKafkaProducer | None = None
         self._starting = asyncio.Lock()
 
@@ -44,7 +45,10 @@ class KafkaOutputs:
         await self.start()
         assert self._producer is not None
         # Records of one key keep their order: one partition, sent in turn.
-        acks = [await self._producer.send(topic, value, key=key) for topic, key, value in records]
+        acks = [
+            await self._producer.send(topic, value, key=key, headers=self._headers)
+            for topic, key, value in records
+        ]
         await asyncio.gather(*acks)
 
     async def stop(self) -> None:

@@ -7,8 +7,9 @@ Who owns what, with several workers in one consumer group:
 - Everything a demand is scored against, every worker holds in full, read from the start
   outside the group (the GlobalKTable pattern, ``log_reading.SharedStreams``): cooperatives
   and their credit needs, loan products, feedback, and which cooperatives have a live sourcing
-  match anywhere (read back from ``ketnoi.sourcing-matches.v1``, for the leads' buyer
-  component).
+  match anywhere (for the leads' buyer component: a worker notes its own matches as it
+  publishes them, and reads the others' back from ``ketnoi.sourcing-matches.v1``, skipping
+  the records stamped with its own ``PUBLISHER_HEADER``).
 - Leads are computed by every worker (credit needs times loan products is small next to
   sourcing), so a bank's ranks are the same everywhere; each lead is published by one worker:
   the one owning partition ``p`` of the demands publishes the leads whose id hashes to ``p``,
@@ -43,6 +44,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Protocol
@@ -56,7 +58,6 @@ from services.matching.domain.engine import MatchingEngine
 from services.matching.domain.learning import FeedbackExample
 from services.matching.domain.proposals import LoanLead, MatchDelta, Retraction, SourcingMatch
 from shared.contract import events as contract
-from shared.contract.dead_letter import DeadLetter
 from shared.contract.envelope import ContractError, Envelope, decode, encode, wrap
 from shared.topics import (
     COOPERATIVES,
@@ -71,6 +72,7 @@ from shared.topics import (
 log = logging.getLogger(__name__)
 
 PRODUCER = "matching"
+PUBLISHER_HEADER = "ketnoi-publisher"  # which worker process published a record
 REPLAY_CHUNK = 2000  # events applied at once while rebuilding state
 
 OutputRecord = tuple[str, bytes, bytes]  # topic, key, value
@@ -96,7 +98,10 @@ def partition_of(key: str, partitions: int) -> int:
 
 
 class LiveMatches:
-    """Which cooperatives have a live sourcing match on the output topic, from its records."""
+    """Which cooperatives have a live sourcing match on the output topic.
+
+    A worker learns of its own matches as it publishes them (``published``) and of other
+    workers' by reading the topic back (``apply``)."""
 
     def __init__(self) -> None:
         self._cooperative_of: dict[str, str] = {}
@@ -111,20 +116,44 @@ class LiveMatches:
         except (ValueError, TypeError, KeyError):
             return None  # not an event; the contract was checked when it was published
         if event_type == contract.SourcingMatchFound.event_type:
-            if match_id in self._cooperative_of:
-                return None
-            self._cooperative_of[match_id] = cooperative_id
-            self._count[cooperative_id] += 1
-            return (cooperative_id, True) if self._count[cooperative_id] == 1 else None
+            return self.found(match_id, cooperative_id)
         if event_type == contract.MatchRetracted.event_type:
-            owner = self._cooperative_of.pop(match_id, None)
-            if owner is None:
-                return None
-            self._count[owner] -= 1
-            if self._count[owner] == 0:
-                del self._count[owner]
-                return owner, False
+            return self.retracted(match_id)
         return None
+
+    def published(self, payload: contract.EventPayload) -> tuple[str, bool] | None:
+        """The same, for a payload this worker publishes."""
+        if isinstance(payload, contract.SourcingMatchFound):
+            return self.found(payload.match_id, payload.cooperative_id)
+        if isinstance(payload, contract.MatchRetracted) and payload.match_kind == "sourcing":
+            return self.retracted(payload.match_id)
+        return None
+
+    def found(self, match_id: str, cooperative_id: str) -> tuple[str, bool] | None:
+        if match_id in self._cooperative_of:
+            return None  # a re-ranking of a live match
+        self._cooperative_of[match_id] = cooperative_id
+        self._count[cooperative_id] += 1
+        return (cooperative_id, True) if self._count[cooperative_id] == 1 else None
+
+    def retracted(self, match_id: str) -> tuple[str, bool] | None:
+        owner = self._cooperative_of.pop(match_id, None)
+        if owner is None:
+            return None
+        self._count[owner] -= 1
+        if self._count[owner]:
+            return None
+        del self._count[owner]
+        return owner, False
+
+
+@dataclass
+class _Round:
+    """What one settling round hands to the producer."""
+
+    records: list[OutputRecord] = field(default_factory=list)
+    # What among them goes on the sourcing topic, noted as live matches when sent.
+    sourcing: list[contract.EventPayload] = field(default_factory=list)
 
 
 class MatchingWorker:
@@ -137,9 +166,13 @@ class MatchingWorker:
         logs: Logs,
         models_dir: Path,
         feedback_path: Path,
+        publisher: bytes = b"",
         on_failure: Callable[[BaseException], object] = lambda _: None,
     ) -> None:
         self.engine = engine
+        # Stamped on this process's records (``PUBLISHER_HEADER``): it skips them when it reads
+        # the sourcing topic back, having noted them as it published them.
+        self.publisher = publisher
         self.ready = asyncio.Event()  # set while the worker serves its partitions
         self.published: Counter[str] = Counter()  # records sent, by topic
         self._state = asyncio.Lock()  # every change to the engine
@@ -303,6 +336,8 @@ class MatchingWorker:
                         if found:
                             examples.append((source, found))
                     elif record.topic == SOURCING_MATCHES.name:
+                        if self._published_here(record):
+                            continue  # noted when it was published
                         change = self._live.apply(record.value)
                         if change is not None:
                             self.engine.note_published_match(*change)
@@ -327,47 +362,64 @@ class MatchingWorker:
                 self._dirty = False
                 async with self._state:
                     generation = self._generation
-                    records, letters = self._records(self._settle())
+                    output = self._output(self._settle())
                 # Sent outside the lock: the next changes are applied meanwhile.
-                await self._send(records, letters, generation)
+                await self._send(output, generation)
         finally:
             self._settling = False
 
     async def _publish(self, delta: MatchDelta) -> int:
         """Send what changed and is this worker's to send, with the dead letters due; nothing
-        while rebuilding (the rebuild's reconciling sends it then). Returns the count sent."""
+        while rebuilding (the rebuild's reconciling sends it then). Returns the count sent.
+        What its own matches change for leads is left to the settling loop."""
         if self._rebuilding:
             return 0
-        records, letters = self._records(delta)
-        return await self._send(records, letters, self._generation)
+        return await self._send(self._output(delta), self._generation)
 
-    def _records(self, delta: MatchDelta) -> tuple[list[OutputRecord], list[DeadLetter]]:
-        records: list[OutputRecord] = []
+    def _output(self, delta: MatchDelta) -> _Round:
+        output = _Round()
         for topic, payload in contract_mapping.delta_events(delta):
             if self._owns_output(payload):
                 envelope = wrap(payload, PRODUCER)
-                records.append((topic, envelope.key.encode(), encode(topic, envelope)))
-        letters = list(self._letters.due(self._owns))
-        records.extend(
-            (DEAD_LETTER.name, (letter.key or "").encode(), letter.to_bytes()) for letter in letters
-        )
-        return records, letters
+                output.records.append((topic, envelope.key.encode(), encode(topic, envelope)))
+                if topic == SOURCING_MATCHES.name:
+                    output.sourcing.append(payload)
+        return output
 
-    async def _send(
-        self, records: list[OutputRecord], letters: list[DeadLetter], generation: int
-    ) -> int:
-        if not records:
-            return 0
+    def _published_here(self, record: Record) -> bool:
+        return bool(self.publisher) and (PUBLISHER_HEADER, self.publisher) in record.headers
+
+    async def _send(self, output: _Round, generation: int) -> int:
+        """Send a round, with the dead letters due, and wait for the acknowledgements."""
         async with self._sending:
             if self._rebuilding or generation != self._generation:
                 # A rebalance began while this was prepared; the rebuild restores what was
                 # really published and reconciles, so nothing is lost.
                 return 0
+            letters = list(self._letters.due(self._owns))
+            records = output.records + [
+                (DEAD_LETTER.name, (letter.key or "").encode(), letter.to_bytes())
+                for letter in letters
+            ]
+            if not records:
+                return 0
+            self._note_live(output.sourcing)
             await self._outputs.send_all(records)
-        for letter in letters:
-            self._letters.sent(letter)
+            for letter in letters:
+                self._letters.sent(letter)
         self.published.update(topic for topic, _, _ in records)
         return len(records)
+
+    def _note_live(self, sourcing: Sequence[contract.EventPayload]) -> None:
+        """This worker's own matches, as they go out (it skips them when reading the topic
+        back). No await runs between the generation check and here, so this is the state the
+        lock's holder left; what it changes for leads is ranked in the next round."""
+        changes = [change for p in sourcing if (change := self._live.published(p)) is not None]
+        if changes:
+            with self.engine.deferred():
+                for change in changes:
+                    self.engine.note_published_match(*change)
+            self._dirty = True
 
     def _write_examples(self, source: str, examples: Sequence[FeedbackExample]) -> None:
         fresh = [e for e in examples if (source, e.item_id) not in self._written]
@@ -461,6 +513,8 @@ class MatchingWorker:
             len(items),
             sent,
         )
+        if self._dirty:
+            await self._publish_pending()  # leads that its own matches changed
 
     def _forget(self, partitions: set[int]) -> None:
         """Drop the demands of partitions another worker now owns (their matches are its)."""
@@ -518,3 +572,5 @@ class MatchingWorker:
         async with self._state:
             log.info("scoring with %s and %s from now on", sourcing.version, lead.version)
             await self._publish(self.engine.use_models(sourcing, lead))
+        if self._dirty:
+            await self._publish_pending()

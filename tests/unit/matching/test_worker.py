@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,13 @@ from services.matching.consumed import Record
 from services.matching.domain import ids
 from services.matching.domain.engine import MatchingEngine
 from services.matching.feedback_file import read_examples
-from services.matching.worker import LiveMatches, MatchingWorker, OutputRecord, partition_of
+from services.matching.worker import (
+    PUBLISHER_HEADER,
+    LiveMatches,
+    MatchingWorker,
+    OutputRecord,
+    partition_of,
+)
 from shared.contract import events as contract
 from shared.contract.envelope import decode, encode, wrap
 from shared.topics import (
@@ -48,6 +55,7 @@ class Rec:
     offset: int
     key: bytes | None
     value: bytes | None
+    headers: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass
@@ -57,12 +65,17 @@ class Topics:
     logs: dict[str, list[Rec]] = field(default_factory=dict)
 
     def append(
-        self, topic: str, key: str, value: bytes | None, partition: int | None = None
+        self,
+        topic: str,
+        key: str,
+        value: bytes | None,
+        partition: int | None = None,
+        headers: tuple[tuple[str, bytes], ...] = (),
     ) -> Rec:
         records = self.logs.setdefault(topic, [])
         where = partition_of(key, PARTITIONS) if partition is None else partition
         offset = sum(1 for r in records if r.partition == where)
-        record = Rec(topic, where, offset, key.encode(), value)
+        record = Rec(topic, where, offset, key.encode(), value, headers)
         records.append(record)
         return record
 
@@ -87,22 +100,47 @@ class Topics:
         if wanted:
             yield wanted
 
-    async def send_all(self, records: Sequence[OutputRecord]) -> None:
-        for topic, key, value in records:
-            self.append(topic, key.decode(), value)
+    def outlet(self, publisher: bytes) -> Outlet:
+        return Outlet(self, publisher)
 
     def payloads(self, topic: str) -> list[contract.EventPayload]:
         return [decode(topic, r.value).payload for r in self.logs.get(topic, [])]
 
 
-def make_worker(topics: Topics, tmp_path: Path, consumer: str = "test-matching") -> MatchingWorker:
+@dataclass
+class Outlet:
+    """One worker's producer: appends, stamped like ``KafkaOutputs`` stamps records; while
+    ``acks`` is given, only once it is set."""
+
+    topics: Topics
+    publisher: bytes
+    acks: asyncio.Event | None = None
+    sends: list[int] = field(default_factory=list)  # records per send
+
+    async def send_all(self, records: Sequence[OutputRecord]) -> None:
+        if self.acks is not None:
+            await self.acks.wait()
+        self.sends.append(len(records))
+        stamp = ((PUBLISHER_HEADER, self.publisher),)
+        for topic, key, value in records:
+            self.topics.append(topic, key.decode(), value, headers=stamp)
+
+
+def make_worker(
+    topics: Topics,
+    tmp_path: Path,
+    consumer: str = "test-matching",
+    outlet: Outlet | None = None,
+) -> MatchingWorker:
+    publisher = uuid.uuid4().hex.encode()
     return MatchingWorker(
         MatchingEngine(),
         consumer=consumer,
-        outputs=topics,
+        outputs=outlet or topics.outlet(publisher),
         logs=topics,
         models_dir=tmp_path / "models",
         feedback_path=tmp_path / "feedback.jsonl",
+        publisher=outlet.publisher if outlet else publisher,
     )
 
 
@@ -339,30 +377,17 @@ def test_partition_of_agrees_with_kafkas_default_partitioner(partitions: int) ->
         assert partition_of(key, partitions) == DefaultPartitioner()(key.encode(), every, every)
 
 
-@dataclass
-class HeldTopics(Topics):
-    """Topics whose sends wait until released, to see what arrives while one is in flight."""
-
-    release: asyncio.Event = field(default_factory=asyncio.Event)
-    sends: list[int] = field(default_factory=list)  # records per send
-
-    async def send_all(self, records: Sequence[OutputRecord]) -> None:
-        await self.release.wait()
-        self.sends.append(len(records))
-        await super().send_all(records)
-
-
 async def test_batches_arriving_while_a_round_is_sent_are_settled_together_next(
     tmp_path: Path,
 ) -> None:
-    topics = HeldTopics()
-    topics.release.set()
+    topics = Topics()
     topics.event(cooperative("c1", product("p1", "Sâm bố chính", 40.0)))
     topics.event(cooperative("c2", product("p2", "Sâm bố chính", 20.0)))
-    worker = make_worker(topics, tmp_path)
+    outlet = Outlet(topics, b"worker-1")
+    worker = make_worker(topics, tmp_path, outlet=outlet)
     await assign(worker, topics, {0, 1, 2})
-    topics.release.clear()
-    sends_before = len(topics.sends)
+    outlet.acks = asyncio.Event()  # the broker acknowledges nothing until set
+    sends_before = len(outlet.sends)
 
     first = asyncio.ensure_future(
         worker.on_demand_records([topics.event(demand("d1", "b1", "sâm bố chính"))])
@@ -373,10 +398,10 @@ async def test_batches_arriving_while_a_round_is_sent_are_settled_together_next(
         # A round is in flight: these are applied and left to the next round.
         await asyncio.wait_for(worker.on_demand_records([record]), timeout=5)
     assert not first.done()
-    topics.release.set()
+    outlet.acks.set()
     await asyncio.wait_for(first, timeout=5)
 
-    assert topics.sends[sends_before:] == [2, 6], "d1's round, then d2-d4 in one round"
+    assert outlet.sends[sends_before:] == [2, 6], "d1's round, then d2-d4 in one round"
     found = [
         p
         for p in topics.payloads(SOURCING_MATCHES.name)
@@ -384,3 +409,68 @@ async def test_batches_arriving_while_a_round_is_sent_are_settled_together_next(
     ]
     assert sorted({p.demand_id for p in found}) == ["d1", "d2", "d3", "d4"]
     assert len(found) == len({p.match_id for p in found}) == 8, "each match once"
+
+
+def _lead_buyer(topics: Topics, lead_id: str) -> float:
+    scored = [
+        p
+        for p in topics.payloads(LOAN_LEADS.name)
+        if isinstance(p, contract.LoanLeadScored) and p.lead_id == lead_id
+    ]
+    return scored[-1].components["buyer"]
+
+
+@pytest.mark.parametrize("same_worker", [True, False])
+async def test_a_match_makes_its_cooperative_a_waiting_buyer_whichever_worker_owns_the_lead(
+    tmp_path: Path, same_worker: bool
+) -> None:
+    lead_id = ids.lead_id("n1", "lp1")
+    lead_partition = partition_of(lead_id, PARTITIONS)
+    demand_id = next(
+        f"d{n}"
+        for n in range(100)
+        if (partition_of(f"d{n}", PARTITIONS) == lead_partition) == same_worker
+    )
+    topics = Topics()
+    topics.event(cooperative("c1", product("p1", "Sâm bố chính")))
+    topics.event(loan_product("lp1", "bank1"))
+    topics.event(credit_need("n1", "c1"))
+    topics.event(demand(demand_id, "b1", "sâm bố chính"))
+    owner = make_worker(topics, tmp_path / "owner", consumer="group")
+    other = make_worker(topics, tmp_path / "other", consumer="group")
+    read_back: list[bytes | None] = []
+    live_apply = owner._live.apply
+
+    def spy(raw: bytes | None) -> tuple[str, bool] | None:
+        read_back.append(raw)
+        return live_apply(raw)
+
+    owner._live.apply = spy  # type: ignore[method-assign]
+
+    demand_partition = partition_of(demand_id, PARTITIONS)
+    await assign(owner, topics, {demand_partition})
+    await assign(other, topics, set(range(PARTITIONS)) - {demand_partition})
+    # The owner reads the topic back: the other's records only, its own it noted as it sent.
+    await owner.on_shared_records(topics.logs[SOURCING_MATCHES.name] + topics.logs[LOAN_LEADS.name])
+
+    assert read_back == [], "the demand's owner skipped its own match on the way back"
+    assert _lead_buyer(topics, lead_id) == 0.6, "the credit need's cooperative has a buyer"
+
+
+async def test_a_poison_record_is_dead_lettered_once_though_rounds_follow_each_other(
+    tmp_path: Path,
+) -> None:
+    topics = Topics()
+    topics.event(cooperative("c1", product("p1", "Sâm bố chính")))
+    outlet = Outlet(topics, b"worker-1")
+    worker = make_worker(topics, tmp_path, outlet=outlet)
+    await assign(worker, topics, {0, 1, 2})
+    outlet.acks = asyncio.Event()  # the broker acknowledges nothing until set
+    poison = topics.append(DEMANDS.name, "bad", b"\x00 not json", partition=1)
+    first = asyncio.ensure_future(worker.on_demand_records([poison]))
+    await asyncio.sleep(0)
+    await worker.on_demand_records([topics.event(demand("d1", "b1", "sâm bố chính"))])
+    outlet.acks.set()
+    await first
+    await worker.on_demand_records([topics.event(demand("d2", "b1", "sâm bố chính"))])
+    assert len(topics.logs[DEAD_LETTER.name]) == 1
