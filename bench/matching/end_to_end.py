@@ -547,7 +547,7 @@ def run_throughput(
     publish(producer, events, rate=None)
     published = time.time() - start
     done = watcher.wait_for(matched, timeout=600)
-    first_matches = max(watcher.seen.get(d, time.time()) for d in matched) - start
+    first_matches = max((watcher.seen.get(d, time.time()) for d in matched), default=start) - start
     # Profile updates travel on their own topic: the worker is done when its output stops.
     watcher.wait_quiet()
     elapsed = watcher.last - start

@@ -13,7 +13,7 @@ from services.businesses.schemas import DemandPublic, MatchForDemand
 from shared.identity.model import Caller
 from shared.storage.directory import CooperativeSummary, Directory, summary
 from shared.storage.sourcing_matches import RankedMatch, SourcingMatches
-from shared.web.access import owner_scope, to_read
+from shared.web.access import check_readable, owner_scope, to_read
 
 
 def public(row: DemandRow) -> DemandPublic:
@@ -61,7 +61,7 @@ def _match(ranked: RankedMatch, profiles: dict[str, dict[str, Any]]) -> MatchFor
 def matches(session: Session, caller: Caller, demand_id: str, limit: int) -> list[MatchForDemand]:
     """The demand's live matches, best first, ranked as the contract says (score, then
     cooperative id, then product id)."""
-    to_read(Demands(session), caller, demand_id)
+    check_readable(Demands(session), caller, demand_id)
     found = SourcingMatches(orm.sourcing_matches).for_demand(session, demand_id, limit)
     known = Directory(orm.known_cooperatives)
     profiles = known.get_many(session, (ranked.match.cooperative_id for ranked in found))

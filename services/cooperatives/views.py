@@ -18,7 +18,7 @@ from services.cooperatives.schemas import (
 from shared.identity.model import Caller
 from shared.storage.directory import Directory, summary
 from shared.storage.sourcing_matches import RankedMatch, SourcingMatches
-from shared.web.access import owner_scope, to_read
+from shared.web.access import check_readable, owner_scope, to_read
 
 
 def public(row: CooperativeRow) -> CooperativePublic:
@@ -54,7 +54,7 @@ def credit_needs(
     session: Session, caller: Caller, cooperative_id: str, limit: int, offset: int
 ) -> list[CreditNeedPublic]:
     repository = Cooperatives(session)
-    to_read(repository, caller, cooperative_id)
+    check_readable(repository, caller, cooperative_id)
     return [credit_need(row) for row in repository.credit_needs(cooperative_id, limit, offset)]
 
 
@@ -73,7 +73,7 @@ def matches(
     session: Session, caller: Caller, cooperative_id: str, limit: int
 ) -> list[MatchForCooperative]:
     """The cooperative's live matches, best score first, each ranked among its demand's."""
-    to_read(Cooperatives(session), caller, cooperative_id)
+    check_readable(Cooperatives(session), caller, cooperative_id)
     found = SourcingMatches(orm.sourcing_matches).for_cooperative(session, cooperative_id, limit)
     known = Directory(orm.known_demands)
     demands = known.get_many(session, (ranked.match.demand_id for ranked in found))

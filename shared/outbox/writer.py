@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Insert, Table, insert
 from sqlalchemy.orm import Session
 
 from shared.contract.envelope import Envelope, encode, wrap
@@ -29,13 +30,20 @@ class Outbox:
         envelope = wrap(payload, producer=self._producer)
         raw = encode(topic.name, envelope)
         self._session.execute(
-            insert(self._table).values(
-                event_id=str(envelope.event_id),
-                topic=topic.name,
-                key=envelope.key,
-                event_type=envelope.type,
-                envelope=raw.decode("utf-8"),
-                created_at=utc_now(),
-            )
+            _insert(self._table),
+            {
+                "event_id": str(envelope.event_id),
+                "topic": topic.name,
+                "key": envelope.key,
+                "event_type": envelope.type,
+                "envelope": raw.decode("utf-8"),
+                "created_at": utc_now(),
+            },
         )
         return envelope
+
+
+@functools.cache
+def _insert(table: Table) -> Insert:
+    # Built once per table: building a statement costs more than SQLite takes to run it.
+    return insert(table)

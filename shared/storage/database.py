@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sqlite3
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.default import DefaultDialect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
+
+from shared.storage.settings import SqliteSettings
 
 # Pools for the web services, whose sync routes run on AnyIO's thread pool (40 threads); each
 # request holds a connection only while its endpoint runs (shared.web.routing), so the threads
@@ -35,20 +42,55 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL lets the API read while the relay writes; the busy timeout makes writers queue
-    # instead of failing at once; foreign keys are off in SQLite unless asked for.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+def _sqlite_tuner(synchronous: str) -> Callable[[Any, Any], None]:
+    def tune(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets the API read while the relay writes; the busy timeout makes writers queue
+        # instead of failing at once; foreign keys are off in SQLite unless asked for;
+        # ``synchronous``: see SqliteSettings (FULL unless the operator chose otherwise).
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.close()
+
+    return tune
+
+
+class WriterTurn:
+    """One process's writers to a SQLite file, one at a time, each waiting at most as long as
+    SQLite's busy timeout: past it the writer gets SQLite's own "database is locked" (which the
+    services answer 503 ``service_busy``), as it would have waiting in SQLite."""
+
+    def __init__(self, timeout: float = SQLITE_BUSY_TIMEOUT_S) -> None:
+        self._lock = threading.Lock()
+        self._timeout = timeout
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(timeout=self._timeout):
+            raise OperationalError(
+                "waiting for this process's other writers",
+                None,
+                sqlite3.OperationalError("database is locked"),
+            )
+
+    def __exit__(self, *_exc: object) -> None:
+        self._lock.release()
 
 
 @dataclass(frozen=True)
 class Database:
     engine: Engine
     sessions: sessionmaker[Session]
+    writer: AbstractContextManager[Any] = field(default_factory=nullcontext)
+    """Held around a write transaction of this process (``shared.web.idempotency.Write``).
+
+    SQLite lets one writer in at a time; the others wait in its busy handler, which sleeps
+    and looks again (1, 2, 5, 10, ... 100 ms), so under load writers sleep long past the
+    moment the file is free: the API answered in seconds at a few hundred writes a second.
+    A turn in the process (:class:`WriterTurn`) hands it on at once instead, and still
+    answers "database is locked" after the busy timeout. Other processes (relay, consumer)
+    queue in the busy handler. PostgreSQL locks rows: nothing to hold."""
 
     @property
     def is_postgresql(self) -> bool:
@@ -65,7 +107,8 @@ def open_database(url: str, **engine_options: Any) -> Database:
     """
     url = normalise_url(url)
     parsed = make_url(url)
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    # A pooled connection to a server may have been closed by it; one to a SQLite file not.
+    options: dict[str, Any] = {"pool_pre_ping": parsed.get_backend_name() != "sqlite"}
     dialect = parsed.get_dialect()
     queue_pool = (  # an in-memory SQLite database, say, has a pool of another kind
         "poolclass" not in engine_options
@@ -81,6 +124,8 @@ def open_database(url: str, **engine_options: Any) -> Database:
         options.update(POSTGRESQL_POOL)
     options.update(engine_options)
     engine = create_engine(url, **options)
+    sessions = sessionmaker(engine, expire_on_commit=False)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _tune_sqlite)
-    return Database(engine, sessionmaker(engine, expire_on_commit=False))
+        event.listen(engine, "connect", _sqlite_tuner(SqliteSettings().synchronous))
+        return Database(engine, sessions, WriterTurn())
+    return Database(engine, sessions)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Integer, String, select
+from sqlalchemy import Integer, Select, String, bindparam, select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from shared.storage.types import UtcDateTime, utc_now
@@ -37,6 +37,18 @@ class OwnedRecord:
 R = TypeVar("R", bound=OwnedRecord)
 
 
+_OWNER_QUERIES: dict[type[Any], Select[str]] = {}
+
+
+def _owner_query(model: type[OwnedRecord]) -> Select[str]:
+    # Built once per table: building a statement costs more than SQLite takes to run it.
+    query = _OWNER_QUERIES.get(model)
+    if query is None:
+        query = select(model.organisation_id).where(model.id == bindparam("identifier"))
+        _OWNER_QUERIES[model] = query
+    return query
+
+
 class OwnedRows(Generic[R]):
     """Rows of one aggregate table: by id, by owner, and new ones."""
 
@@ -52,6 +64,14 @@ class OwnedRows(Generic[R]):
             # commit order (SQLite serialises all writes anyway).
             query = query.with_for_update()
         return self.session.execute(query).scalar_one_or_none()
+
+    def owner(self, identifier: str) -> str | None:
+        """The organisation that owns the row, without loading the row: for reads that need
+        only to know whether the caller may see it."""
+        owner: str | None = self.session.execute(
+            _owner_query(self._model), {"identifier": identifier}
+        ).scalar_one_or_none()
+        return owner
 
     def page(self, organisation_id: str | None, limit: int, offset: int) -> list[R]:
         """Oldest first; every organisation's when ``organisation_id`` is None (organisers)."""

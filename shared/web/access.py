@@ -37,6 +37,22 @@ def to_read(rows: Rows[T], caller: Caller, identifier: str) -> T:
     return found
 
 
+class Owners(Protocol):
+    """A repository that tells who owns an object without loading it."""
+
+    kind: str
+
+    def owner(self, identifier: str) -> str | None: ...
+
+
+def check_readable(rows: Owners, caller: Caller, identifier: str) -> None:
+    """What :func:`to_read` decides (404 unless the caller owns the object or is an
+    organiser), for reads that need the decision and not the object."""
+    owner = rows.owner(identifier)
+    if owner is None or not caller.may_read(owner):
+        raise NotFound.of(rows.kind, identifier)
+
+
 def to_change(rows: Rows[T], caller: Caller, identifier: str) -> T:
     """The object, locked for the transaction, if the caller owns it; else 404 (organisers
     read, they do not write)."""

@@ -25,6 +25,9 @@ class VerifierSource:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get(self) -> TokenVerifier:
+        verifier = self._verifier
+        if verifier is not None:  # every request after the first: no lock
+            return verifier
         with self._lock:
             if self._verifier is None:
                 try:

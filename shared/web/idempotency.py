@@ -8,14 +8,28 @@ another body is refused. Without a key, the work is simply committed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Annotated
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, select
+from sqlalchemy import (
+    Column,
+    Insert,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    Text,
+    bindparam,
+    insert,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,6 +58,16 @@ def idempotency_table(metadata: MetaData, service: str) -> Table:
     )
 
 
+@functools.cache
+def _statements(table: Table) -> tuple[Select[Any], Insert]:
+    """The key's lookup and its insert, built once per table (building a statement costs more
+    than SQLite takes to run it)."""
+    lookup = select(table.c.request_fingerprint, table.c.status_code, table.c.response_body).where(
+        table.c.organisation_id == bindparam("organisation"), table.c.key == bindparam("key")
+    )
+    return lookup, insert(table)
+
+
 @dataclass
 class Write:
     unit: UnitOfWork
@@ -51,6 +75,8 @@ class Write:
     organisation_id: str
     key: str | None
     fingerprint: str
+    writer: AbstractContextManager[Any] = field(default_factory=nullcontext)
+    """Held from the action to the commit: the database's writer lock (``Database.writer``)."""
 
     @property
     def session(self) -> Session:
@@ -62,19 +88,21 @@ class Write:
         if replay is not None:
             return replay
         try:
-            body = action().model_dump_json()
-            if self.key is not None:
-                self.session.execute(
-                    insert(self.table).values(
-                        organisation_id=self.organisation_id,
-                        key=self.key,
-                        request_fingerprint=self.fingerprint,
-                        status_code=status_code,
-                        response_body=body,
-                        created_at=utc_now(),
+            with self.writer:
+                body = action().model_dump_json()
+                if self.key is not None:
+                    self.session.execute(
+                        _statements(self.table)[1],
+                        {
+                            "organisation_id": self.organisation_id,
+                            "key": self.key,
+                            "request_fingerprint": self.fingerprint,
+                            "status_code": status_code,
+                            "response_body": body,
+                            "created_at": utc_now(),
+                        },
                     )
-                )
-            self.session.commit()
+                self.session.commit()
         except (IntegrityError, Conflict):
             # A retry with the same key raced this one and won (its rows made ours clash, at
             # flush or at commit, or made the handler see a conflict): answer as it did.
@@ -88,11 +116,8 @@ class Write:
     def _replay(self) -> Response | None:
         if self.key is None:
             return None
-        table = self.table
         stored = self.session.execute(
-            select(table.c.request_fingerprint, table.c.status_code, table.c.response_body).where(
-                table.c.organisation_id == self.organisation_id, table.c.key == self.key
-            )
+            _statements(self.table)[0], {"organisation": self.organisation_id, "key": self.key}
         ).first()
         if stored is None:
             return None
@@ -144,12 +169,19 @@ async def idempotent_write(
         organisation_id=caller.organisation_id,
         key=key,
         fingerprint=_fingerprint(request.method, request.url.path, body),
+        writer=context.database.writer,
     )
 
 
-def plain_write(session: SessionDep, context: ContextDep, caller: CurrentCaller) -> Write:
+async def plain_write(session: SessionDep, context: ContextDep, caller: CurrentCaller) -> Write:
+    # async: it does no I/O, and a sync dependency would cost a trip to the thread pool
     return Write(
-        _unit(session, context), context.spec.idempotency, caller.organisation_id, None, ""
+        _unit(session, context),
+        context.spec.idempotency,
+        caller.organisation_id,
+        None,
+        "",
+        context.database.writer,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import stat
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -124,3 +125,89 @@ def test_organisers_read_everything_and_others_their_own() -> None:
     assert bank.may_read("org-agribank")
     assert not bank.may_read("org-bidv")
     assert not organiser.owns("org-anyone")
+
+
+class _Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _cached_pair(
+    folder: Path, clock: _Clock, size: int = 1024
+) -> tuple[TokenIssuer, TokenVerifier]:
+    private, public = folder / "key.pem", folder / "key.pub.pem"
+    create_key_pair(private, public)
+    return (
+        TokenIssuer(load_private_key(private), ISSUER, AUDIENCE),
+        TokenVerifier(load_public_key(public), ISSUER, AUDIENCE, cache_size=size, clock=clock),
+    )
+
+
+def test_a_token_seen_before_is_answered_from_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issuer, verifier = _cached_pair(tmp_path, _Clock(time.time()))
+    caller = Caller("org-1", Role.BUSINESS, "DN")
+    token = issuer.issue(caller, timedelta(hours=1))
+    assert verifier.verify(token) == caller
+    decodes = []
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: decodes.append(a) or {})
+    assert verifier.verify(token) == caller
+    assert decodes == []
+
+
+def test_a_remembered_token_still_expires(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = _Clock(time.time())
+    issuer, verifier = _cached_pair(tmp_path, clock)
+    caller = Caller("org-1", Role.BUSINESS, "DN")
+    token = issuer.issue(caller, timedelta(seconds=60))
+    assert verifier.verify(token) == caller
+    exp = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))["exp"]
+    clock.now = exp - 0.5
+    assert verifier.verify(token) == caller  # from memory, still valid
+
+    def expired(*_args: object, **_kwargs: object) -> None:
+        raise jwt.ExpiredSignatureError("Signature has expired")
+
+    # PyJWT's clock is the real one: stand in for it at the moment the verifier's says exp.
+    monkeypatch.setattr(jwt, "decode", expired)
+    clock.now = exp  # PyJWT: expired when exp <= now; memory must not answer any longer
+    with pytest.raises(InvalidToken, match="expired"):
+        verifier.verify(token)
+    assert token not in verifier._verified
+
+
+def test_a_tampered_copy_of_a_remembered_token_is_refused(tmp_path: Path) -> None:
+    issuer, verifier = _cached_pair(tmp_path, _Clock(time.time()))
+    token = issuer.issue(Caller("org-1", Role.COOPERATIVE, "HTX"), timedelta(days=1))
+    verifier.verify(token)
+    header, claims, signature = token.split(".")
+    decoded = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
+    decoded["role"] = "organiser"
+    forged = base64.urlsafe_b64encode(json.dumps(decoded).encode()).rstrip(b"=").decode()
+    with pytest.raises(InvalidToken):
+        verifier.verify(f"{header}.{forged}.{signature}")
+    flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
+    with pytest.raises(InvalidToken):
+        verifier.verify(f"{header}.{claims}.{flipped}")
+    assert verifier.verify(token).role is Role.COOPERATIVE
+
+
+def test_refused_tokens_are_not_remembered_and_memory_is_bounded(tmp_path: Path) -> None:
+    clock = _Clock(time.time())
+    issuer, verifier = _cached_pair(tmp_path, clock, size=2)
+    expired = issuer.issue(Caller("org-0", Role.BANK, "NH"), timedelta(seconds=-1))
+    for _ in range(2):
+        with pytest.raises(InvalidToken, match="expired"):
+            verifier.verify(expired)
+    tokens = [
+        issuer.issue(Caller(f"org-{n}", Role.BANK, "NH"), timedelta(hours=1)) for n in range(3)
+    ]
+    for token in tokens:
+        verifier.verify(token)
+    assert len(verifier._verified) == 2
+    assert tokens[0] not in verifier._verified  # the least recently used went first
+    assert verifier.verify(tokens[0]).organisation_id == "org-0"
