@@ -33,9 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
 import sqlite3
 import tempfile
 import time
@@ -47,8 +45,15 @@ from pathlib import Path
 from kafka import KafkaProducer
 
 from bench.broker import broker
+from bench.http_client import Connection
 from bench.matching import synthetic
-from bench.matching.end_to_end import businesses_service, cpu_seconds, demand_body, load
+from bench.matching.end_to_end import (
+    businesses_service,
+    cpu_seconds,
+    demand_body,
+    load,
+    service_pids,
+)
 from bench.matching.machine import describe
 from shared.contract.envelope import encode, wrap
 from shared.contract.events import SourcingMatchFound
@@ -65,80 +70,7 @@ REASONS = [
 MATCHES_PER_DEMAND = 10
 
 
-# --- a cheap HTTP/1.1 client ------------------------------------------------------------------
-
-
-class Connection:
-    """One keep-alive connection, one request at a time; answers must carry Content-Length
-    (uvicorn's do)."""
-
-    def __init__(self, host: str, port: int, token: str) -> None:
-        self._address = (host, port)
-        self._common = f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\n".encode()
-        self._reader: asyncio.StreamReader | None = None
-        self._writer: asyncio.StreamWriter | None = None
-
-    async def request(
-        self, method: str, path: str, body: bytes = b"", headers: str = ""
-    ) -> tuple[int, bytes]:
-        if self._writer is not None:
-            try:
-                return await self._exchange(method, path, body, headers)
-            except (asyncio.IncompleteReadError, ConnectionError):
-                # The server closed a kept-alive connection idle past its timeout (uvicorn:
-                # 5 s); the request had not been read, so sending it again is safe.
-                await self.close()
-        self._reader, self._writer = await asyncio.open_connection(*self._address)
-        return await self._exchange(method, path, body, headers)
-
-    async def _exchange(
-        self, method: str, path: str, body: bytes, headers: str
-    ) -> tuple[int, bytes]:
-        assert self._reader is not None and self._writer is not None
-        head = f"{method} {path} HTTP/1.1\r\n".encode() + self._common
-        if body:
-            head += (
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n{headers}\r\n"
-            ).encode()
-        else:
-            head += f"{headers}\r\n".encode()
-        self._writer.write(head + body)
-        lines = (await self._reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
-        status = int(lines[0].split(b" ", 2)[1])
-        length = 0
-        for line in lines[1:]:
-            if line[:15].lower() == b"content-length:":
-                length = int(line[15:])
-        return status, await self._reader.readexactly(length)
-
-    async def close(self) -> None:
-        if self._writer is not None:
-            writer, self._writer, self._reader = self._writer, None, None
-            writer.close()
-            with contextlib.suppress(ConnectionError):
-                await writer.wait_closed()
-
-
 # --- the service's processes ------------------------------------------------------------------
-
-
-def service_pids() -> dict[str, int]:
-    """The businesses service's processes this benchmark started: serve, relay, consume."""
-    pids: dict[str, int] = {}
-    me = os.getpid()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if int(stat[1]) == me and b"services.businesses" in command:
-            pids[command[-2].decode() if command[-1] == b"" else command[-1].decode()] = int(
-                entry.name
-            )
-    return pids
 
 
 @dataclass

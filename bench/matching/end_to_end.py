@@ -52,6 +52,7 @@ import numpy as np
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
 from bench.broker import broker, free_port
+from bench.http_client import ConnectionPool
 from bench.matching import synthetic
 from bench.matching.contract_events import cooperative_registered, demand_posted
 from bench.matching.machine import describe
@@ -337,6 +338,25 @@ def businesses_service(servers: str, state: Path) -> Iterator[tuple[str, str]]:
             process.wait(timeout=60)
 
 
+def service_pids() -> dict[str, int]:
+    """The businesses service's processes this benchmark started: serve, relay, consume."""
+    pids: dict[str, int] = {}
+    me = os.getpid()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(stat[1]) == me and b"services.businesses" in command:
+            pids[command[-2].decode() if command[-1] == b"" else command[-1].decode()] = int(
+                entry.name
+            )
+    return pids
+
+
 REFUSED = -1.0  # a POST the service did not accept
 
 
@@ -357,32 +377,31 @@ def demand_body(demand: Demand) -> dict[str, object]:
 
 
 async def post_and_wait(
-    client: httpx.AsyncClient,
-    body: dict[str, object],
+    client: ConnectionPool,
+    body: bytes,
     measure: bool,
     give_up: float,
     poll_every: float,
+    posted: dict[str, float],
 ) -> float | None:
-    """POST a demand; when measured, poll its matches until one is readable: the seconds
-    (infinite after ``give_up`` seconds)."""
+    """POST a demand; when measured, note when (in ``posted``) and poll its matches until one
+    is readable: the seconds (infinite after ``give_up`` seconds)."""
     start = time.time()
     try:
-        answer = await client.post(
-            "/v1/demands", json=body, headers={"Idempotency-Key": uuid.uuid4().hex}
+        status, answer = await client.request(
+            "POST", "/v1/demands", body, f"Idempotency-Key: {uuid.uuid4().hex}\r\n"
         )
-    except httpx.TransportError:
+    except (OSError, asyncio.IncompleteReadError):
         return REFUSED
-    if answer.status_code != 201:
+    if status != 201:
         return REFUSED
     if not measure:
         return None
-    demand_id = answer.json()["demand_id"]
+    demand_id = json.loads(answer)["demand_id"]
+    posted[demand_id] = start
     while time.time() - start < give_up:
-        try:
-            found = await client.get(f"/v1/demands/{demand_id}/matches")
-        except httpx.TransportError:
-            continue  # a kept-alive connection the server had just closed: ask again
-        if found.status_code == 200 and found.json():
+        status, found = await client.request("GET", f"/v1/demands/{demand_id}/matches")
+        if status == 200 and json.loads(found):
             return time.time() - start
         await asyncio.sleep(poll_every)
     return float("inf")
@@ -414,49 +433,57 @@ def wait_caught_up(servers: str, group: str, topics: Sequence[str], give_up: flo
 
 
 async def api_load(
+    servers: str,
     url: str,
     token: str,
     producer: KafkaProducer,
     workload: Workload,
     rate: float,
     args: argparse.Namespace,
+    worker_pid: int,
 ) -> None:
     count = int(rate * args.api_seconds)
     rng = np.random.default_rng(int(rate) + 7)
     workload.serial += 1
     demands = iter(synthetic.demands(count, seed=int(rate) + 7, prefix=f"api{workload.serial}"))
-    headers = {"Authorization": f"Bearer {token}"}
-    # Idle connections are dropped before uvicorn's keep-alive timeout (5 s) closes them.
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200, keepalive_expiry=2)
-    async with httpx.AsyncClient(
-        base_url=url, headers=headers, limits=limits, timeout=60
-    ) as client:
-        tasks = []
-        start = time.monotonic()
-        measured = 0
-        for number in range(count):
-            wait = start + number / rate - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            if rng.random() < args.demand_share:
-                demand = next(demands)
-                workload.engine.upsert_demand(demand)
-                will_match = bool(workload.engine.matches_for(demand.demand_id))
-                workload.engine.close_demand(demand.demand_id)
-                measure = will_match and measured % args.api_sample == 0
-                measured += will_match
-                tasks.append(
-                    asyncio.ensure_future(
-                        post_and_wait(
-                            client, demand_body(demand), measure, 120, args.api_poll_ms / 1000
-                        )
-                    )
+    host, port = url.removeprefix("http://").split(":")
+    client = ConnectionPool(host, int(port), token, size=args.api_connections)
+    pids = {**service_pids(), "worker": worker_pid}
+    cpu_before = {role: cpu_seconds(pid) for role, pid in pids.items()}
+    cpu_before["load generator"] = time.process_time()
+    tasks = []
+    posted: dict[str, float] = {}  # measured demand id -> when its POST was sent
+    watcher = FirstMatches(servers)
+    start = time.monotonic()
+    measured = 0
+    for number in range(count):
+        wait = start + number / rate - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if rng.random() < args.demand_share:
+            demand = next(demands)
+            workload.engine.upsert_demand(demand)
+            will_match = bool(workload.engine.matches_for(demand.demand_id))
+            workload.engine.close_demand(demand.demand_id)
+            measure = will_match and measured % args.api_sample == 0
+            measured += will_match
+            body = json.dumps(demand_body(demand)).encode()
+            tasks.append(
+                asyncio.ensure_future(
+                    post_and_wait(client, body, measure, 120, args.api_poll_ms / 1000, posted)
                 )
-            else:
-                topic, key, value, _ = _outgoing(workload._profile_update(rng), COOPERATIVES.name)
-                producer.send(topic, key=key, value=value)
-        achieved = count / (time.monotonic() - start)
-        results = await asyncio.gather(*tasks)
+            )
+        else:
+            topic, key, value, _ = _outgoing(workload._profile_update(rng), COOPERATIVES.name)
+            producer.send(topic, key=key, value=value)
+    achieved = count / (time.monotonic() - start)
+    results = await asyncio.gather(*tasks)
+    elapsed = time.monotonic() - start
+    await client.close()
+    watcher.stop()
+    on_topic = [watcher.seen[d] - sent for d, sent in posted.items() if d in watcher.seen]
+    cpu = {role: cpu_seconds(pid) - cpu_before[role] for role, pid in pids.items()}
+    cpu["load generator"] = time.process_time() - cpu_before["load generator"]
     latencies = [r for r in results if r is not None and 0 <= r != float("inf")]
     lost = sum(1 for r in results if r == float("inf"))
     refused = sum(1 for r in results if r == REFUSED)
@@ -471,6 +498,14 @@ async def api_load(
         f"max {max(latencies) * 1000:,.0f} ms"
         + (f"; {lost} not readable in 120 s" if lost else "")
         + (f"; {refused} POSTs failed (5xx or connection)" if refused else "")
+        + "\n  of which POST to the first match on the topic (API, outbox relay, worker): "
+        + (
+            f"p50 {percentile_ms(on_topic, 50):,.0f} ms, p99 {percentile_ms(on_topic, 99):,.0f} ms"
+            if on_topic
+            else "none seen"
+        )
+        + "\n  CPU share of a core while it ran: "
+        + ", ".join(f"{role} {seconds / elapsed:.0%}" for role, seconds in cpu.items())
     )
 
 
@@ -490,6 +525,9 @@ def main() -> None:
     parser.add_argument("--api-rates", default="", help="events per second through the API")
     parser.add_argument("--api-seconds", type=float, default=20.0)
     parser.add_argument("--api-sample", type=int, default=10, help="measure 1 demand in N")
+    parser.add_argument(
+        "--api-connections", type=int, default=64, help="the load generator's keep-alive pool"
+    )
     parser.add_argument(
         "--api-poll-ms", type=float, default=50.0, help="how often a measured demand is read"
     )
@@ -529,7 +567,11 @@ def main() -> None:
                         )
                         print(f"businesses consumer caught up with the topics in {took:.0f} s")
                         for rate in (float(r) for r in args.api_rates.split(",")):
-                            asyncio.run(api_load(url, token, producer, workload, rate, args))
+                            asyncio.run(
+                                api_load(
+                                    servers, url, token, producer, workload, rate, args, worker.pid
+                                )
+                            )
             producer.close()
 
 
