@@ -4,6 +4,7 @@ handling of several events for one id within a batch."""
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -336,3 +337,47 @@ def test_candidate_pairs_found_and_retracted_in_one_batch_end_retracted(tmp_path
         assert rows == {"m-1": (0.6, True), "lead-1": (0.9, False)}
     finally:
         database.dispose()
+
+
+class CollectorWatcher(CountingHandler):
+    """Notes whether the cyclic garbage collector ran while the poll was handled."""
+
+    def __init__(self, database: Database, projections: Sequence[Any]) -> None:
+        super().__init__(database, projections)
+        self.collector_enabled: list[bool] = []
+
+    def handle_batch(self, events: Sequence[Event]) -> None:
+        self.collector_enabled.append(gc.isenabled())
+        super().handle_batch(events)
+
+
+def test_the_collector_is_paused_while_a_poll_is_handled_then_restored(
+    database: Database, broker: FakeKafkaConsumer
+) -> None:
+    handler = CollectorWatcher(database, [SourcingMatches(businesses_orm.sourcing_matches)])
+    broker.polls.append({P0: [_record(0, 1, found("m-a", "d-1", "coop-a", 0.4), 1)]})
+    broker.polls.append({P0: [_record(0, 2, found("m-b", "d-1", "coop-b", 0.5), 1)]})
+    consumer = _consumer(handler, FakeProducer())
+    assert gc.isenabled()
+    assert consumer.poll_once() == 1
+    assert gc.isenabled()
+    gc.disable()  # the application's own choice is left alone
+    try:
+        assert consumer.poll_once() == 1
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert handler.collector_enabled == [False, False]
+    assert _live(database) == {"m-a": 0.4, "m-b": 0.5}
+
+
+def test_the_collector_is_restored_when_handling_fails(
+    database: Database, broker: FakeKafkaConsumer
+) -> None:
+    handler = CountingHandler(database, [Crasher()])
+    broker.polls.append({P0: [_record(0, 1, found("m-a", "d-1", "coop-a", 0.4), 1)]})
+    consumer = _consumer(handler, FakeProducer())
+    with pytest.raises(ConnectionError):
+        consumer.poll_once()
+    assert gc.isenabled()
+    assert broker.commits == []
