@@ -15,15 +15,14 @@ batch's events one at a time, so only the rejected one is dead-lettered.
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 
+from shared.collector import collector_paused
 from shared.contract.dead_letter import DeadLetter
 from shared.contract.envelope import ContractError, Envelope, decode
 from shared.contract.events import EventPayload
@@ -49,28 +48,6 @@ class BatchHandler(Protocol):
 
 class RejectedEvent(Exception):
     """A handler's verdict that an event, though well-formed, can never be processed."""
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a poll is handled; afterwards the collector runs by
-    its own rules if a collection became due.
-
-    A poll's records, envelopes and rows are many objects that live until the poll is handled,
-    then die by reference counting. Meanwhile the collector, run every few hundred allocations,
-    would only move them to older generations, and scan the whole heap now and then for them:
-    about a third of the consumer's time."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        # CPython decides on a collection (and of which generations) when a container is
-        # allocated; this one makes that decision now rather than at some later allocation.
-        _ = []
 
 
 class EventConsumer:
@@ -114,7 +91,7 @@ class EventConsumer:
         """Handle one poll's records and commit them; returns how many records there were."""
         # The collector is paused from the poll (which makes the records) on: an idle poll only
         # waits for the broker, in a process that does nothing else.
-        with _collector_paused():
+        with collector_paused():
             polled: dict[TopicPartition, list[Any]] = self._consumer.poll(timeout_ms=timeout_ms)
             if not polled:
                 return 0
