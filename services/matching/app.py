@@ -24,6 +24,7 @@ from services.matching.model_store import models_in_use
 from services.matching.outputs import KafkaOutputs
 from services.matching.settings import MatchingSettings
 from services.matching.worker import MatchingWorker
+from shared.collector import FreezingCollector
 from shared.settings import KafkaSettings
 from shared.streaming import make_faust_app, raw_topic
 from shared.topics import (
@@ -37,8 +38,8 @@ from shared.topics import (
 
 log = logging.getLogger(__name__)
 
-# Scoring allocates many short-lived objects per event; collecting the young generation every
-# 700 allocations (the default) spends a tenth of the worker's time scanning.
+# Until the worker serves (``FreezingCollector`` from then on), scoring's many short-lived
+# objects would have the collector scanning a tenth of the time at its default of 700.
 gc.set_threshold(50_000, 20, 100)
 
 settings = MatchingSettings()
@@ -66,6 +67,7 @@ worker = MatchingWorker(
     models_dir=settings.models_path,
     feedback_path=settings.feedback_path,
     publisher=publisher,
+    collector=FreezingCollector(full_every=settings.matching_full_collection_seconds),
     # A worker that cannot rebuild its state stops, and a supervisor starts it again.
     on_failure=lambda error: asyncio.ensure_future(app.crash(error)),
 )

@@ -6,7 +6,9 @@
 - ``KETNOI_MATCHING_BATCH`` (500): most demand events the agent applies at once;
 - ``KETNOI_MATCHING_WINDOW_MS`` (5): how long a batch waits to fill;
 - ``KETNOI_MODELS_CHECK_SECONDS`` (30): how often the worker looks for a newer model;
-- ``KETNOI_MATCHING_SESSION_TIMEOUT_SECONDS`` (30): a silent worker leaves the group after.
+- ``KETNOI_MATCHING_SESSION_TIMEOUT_SECONDS`` (30): a silent worker leaves the group after;
+- ``KETNOI_MATCHING_FULL_COLLECTION_SECONDS`` (3600): how often the worker looks for garbage
+  cycles in its whole heap (``shared/collector.FreezingCollector``; a pause of its own, logged).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class MatchingSettings(BaseSettings):
     # How soon the group notices a worker that died without leaving (SIGKILL, lost host);
     # the broker accepts 6 s and more.
     matching_session_timeout_seconds: float = Field(default=30.0, ge=6)
+    # Between these, only what the last rounds kept is scanned for garbage cycles.
+    matching_full_collection_seconds: float = Field(default=3600.0, gt=0)
 
     @property
     def models_path(self) -> Path:

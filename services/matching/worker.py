@@ -39,7 +39,6 @@ evict a worker that rebuilds there. Meanwhile the agent hands over the records i
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
 from collections import Counter
@@ -57,6 +56,7 @@ from services.matching.dead_letters import DeadLetters
 from services.matching.domain.engine import MatchingEngine
 from services.matching.domain.learning import FeedbackExample
 from services.matching.domain.proposals import LoanLead, MatchDelta, Retraction, SourcingMatch
+from shared.collector import FreezingCollector
 from shared.contract import events as contract
 from shared.contract.envelope import ContractError, Envelope, decode, encode, wrap
 from shared.topics import (
@@ -167,12 +167,15 @@ class MatchingWorker:
         models_dir: Path,
         feedback_path: Path,
         publisher: bytes = b"",
+        collector: FreezingCollector | None = None,
         on_failure: Callable[[BaseException], object] = lambda _: None,
     ) -> None:
         self.engine = engine
         # Stamped on this process's records (``PUBLISHER_HEADER``): it skips them when it reads
         # the sourcing topic back, having noted them as it published them.
         self.publisher = publisher
+        # The engine's state lives for hours: collected between rounds, not inside them.
+        self._collector = collector
         self.ready = asyncio.Event()  # set while the worker serves its partitions
         self.published: Counter[str] = Counter()  # records sent, by topic
         self._state = asyncio.Lock()  # every change to the engine
@@ -365,6 +368,8 @@ class MatchingWorker:
                     output = self._output(self._settle())
                 # Sent outside the lock: the next changes are applied meanwhile.
                 await self._send(output, generation)
+                if self._collector is not None:
+                    self._collector.between_batches()
         finally:
             self._settling = False
 
@@ -499,10 +504,8 @@ class MatchingWorker:
             sent = await self._publish(delta)
             for source, found in pending:
                 self._write_examples(source, found)
-            # The state just rebuilt lives as long as the assignment: the collector would
-            # scan its millions of objects on every full pass, pausing the stream each time.
-            gc.collect()
-            gc.freeze()
+            if self._collector is not None:
+                self._collector.start()  # the state just rebuilt, scanned once and frozen
             self.ready.set()
         log.info(
             "serving partitions %s of %s: replayed %d events, restored %d published records, "

@@ -25,6 +25,7 @@ from services.matching.worker import (
     OutputRecord,
     partition_of,
 )
+from shared.collector import FreezingCollector
 from shared.contract import events as contract
 from shared.contract.envelope import decode, encode, wrap
 from shared.topics import (
@@ -131,6 +132,7 @@ def make_worker(
     tmp_path: Path,
     consumer: str = "test-matching",
     outlet: Outlet | None = None,
+    collector: FreezingCollector | None = None,
 ) -> MatchingWorker:
     publisher = uuid.uuid4().hex.encode()
     return MatchingWorker(
@@ -141,6 +143,7 @@ def make_worker(
         models_dir=tmp_path / "models",
         feedback_path=tmp_path / "feedback.jsonl",
         publisher=outlet.publisher if outlet else publisher,
+        collector=collector,
     )
 
 
@@ -409,6 +412,45 @@ async def test_batches_arriving_while_a_round_is_sent_are_settled_together_next(
     ]
     assert sorted({p.demand_id for p in found}) == ["d1", "d2", "d3", "d4"]
     assert len(found) == len({p.match_id for p in found}) == 8, "each match once"
+
+
+class CountingCollector(FreezingCollector):
+    """Notes when the worker would collect; the test process's collector is left alone."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    def start(self) -> None:
+        self.calls.append("start")
+
+    def between_batches(self) -> None:
+        self.calls.append("between")
+
+
+async def test_garbage_is_collected_after_the_rebuild_and_between_rounds_never_inside(
+    tmp_path: Path,
+) -> None:
+    topics = Topics()
+    topics.event(cooperative("c1", product("p1", "Sâm bố chính", 40.0)))
+    outlet = Outlet(topics, b"worker-1")
+    collector = CountingCollector()
+    worker = make_worker(topics, tmp_path, outlet=outlet, collector=collector)
+    await assign(worker, topics, {0, 1, 2})
+    assert collector.calls[0] == "start"
+    del collector.calls[:]
+
+    outlet.acks = asyncio.Event()
+    first = asyncio.ensure_future(
+        worker.on_demand_records([topics.event(demand("d1", "b1", "sâm bố chính"))])
+    )
+    await asyncio.sleep(0)
+    await worker.on_demand_records([topics.event(demand("d2", "b1", "sâm bố chính"))])
+    assert collector.calls == [], "not while a round is out"
+    outlet.acks.set()
+    await asyncio.wait_for(first, timeout=5)
+    assert outlet.sends[-2:] == [1, 1]
+    assert collector.calls == ["between", "between"], "after each of the two rounds"
 
 
 def _lead_buyer(topics: Topics, lead_id: str) -> float:
