@@ -4,25 +4,30 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from kafka import KafkaConsumer, TopicPartition
+from sqlalchemy import MetaData, func, select
 
 from services.cooperatives.schemas import COOPERATIVE_EXAMPLE, CREDIT_NEED_EXAMPLE
 from services.cooperatives.service import SPEC as COOPERATIVES_SPEC
-from shared.contract.events import CooperativeRegistered, CreditNeedSubmitted
+from shared.contract.events import CooperativeRegistered, CreditNeedSubmitted, SmokePing
 from shared.contract.values import LoanPurpose
 from shared.identity.model import Role
 from shared.identity.settings import IdentitySettings
 from shared.outbox.relay import OutboxRelay, relay_publisher_factory
+from shared.outbox.table import outbox_table
 from shared.outbox.writer import Outbox
 from shared.settings import KafkaSettings
 from shared.storage import migrations
 from shared.storage.database import Database, open_database
-from shared.topics import COOPERATIVES
+from shared.topics import COOPERATIVES, SMOKE_PINGS
 from tests.fixtures.kafka import Broker
 from tests.fixtures.postgres import PostgresServer
 from tests.integration.ingest.harness import (
@@ -192,3 +197,84 @@ def test_two_relays_on_postgresql_keep_each_keys_order_and_publish_once(
     assert sorted(a for values in amounts.values() for a in values) == list(range(1, count + 1))
     for key, values in amounts.items():
         assert values == sorted(values), f"{key} out of order: {values}"
+
+
+def test_the_relay_publishes_the_stored_bytes_under_the_rows_key_without_headers(
+    tmp_path: Path, kafka_settings: KafkaSettings
+) -> None:
+    metadata = MetaData()
+    table = outbox_table(metadata, "bytes")
+    database = open_database(f"sqlite:///{tmp_path / 'outbox.sqlite3'}")
+    metadata.create_all(database.engine)
+    run = uuid.uuid4().hex[:10]
+    with database.sessions.begin() as session:
+        outbox = Outbox(session, table, "test")
+        for n in range(3):
+            outbox.add(SMOKE_PINGS, SmokePing(ping_id=f"{run}-{n}", sequence=n, text="Chào"))
+    with database.engine.connect() as connection:
+        stored = connection.execute(
+            select(table.c.key, table.c.envelope).order_by(table.c.id)
+        ).all()
+
+    reader = KafkaConsumer(bootstrap_servers=kafka_settings.bootstrap_servers)
+    partitions = [
+        TopicPartition(SMOKE_PINGS.name, p) for p in reader.partitions_for_topic(SMOKE_PINGS.name)
+    ]
+    reader.assign(partitions)
+    for partition, offset in reader.end_offsets(partitions).items():
+        reader.seek(partition, offset)
+    relay = OutboxRelay(database, table, relay_publisher_factory("test-relay", kafka_settings))
+    try:
+        assert relay.relay_once() == 3
+        records: dict[bytes, Any] = {}
+        deadline = time.monotonic() + 60
+        while len(records) < 3:
+            assert time.monotonic() < deadline, "the relayed records did not arrive"
+            for batch in reader.poll(timeout_ms=500).values():
+                records.update((r.key, r) for r in batch if r.key.startswith(run.encode()))
+    finally:
+        relay.close()
+        reader.close()
+        database.dispose()
+
+    for row in stored:
+        record = records[row.key.encode("utf-8")]
+        assert record.value == row.envelope.encode("utf-8")  # byte for byte
+        assert record.headers == []
+
+
+def test_the_idle_look_on_postgresql_sees_new_rows_and_holds_no_transaction(
+    postgres_server: PostgresServer,
+) -> None:
+    url = postgres_server.create_database()
+    migrations.upgrade(COOPERATIVES_SPEC.name, COOPERATIVES_SPEC.migrations, url)
+    database = open_database(url)
+    relay = OutboxRelay(database, COOPERATIVES_SPEC.outbox, lambda: None)  # type: ignore[arg-type,return-value]
+    try:
+        assert relay._nothing_unsent()
+        assert relay._probe is not None  # the look has its connection
+        probe = relay._probe
+        with database.engine.connect() as connection:
+            states = connection.exec_driver_sql(
+                "SELECT state FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            ).scalars()
+            assert "idle in transaction" not in list(states)
+        with database.sessions.begin() as session:
+            Outbox(session, COOPERATIVES_SPEC.outbox, "test").add(
+                COOPERATIVES,
+                CreditNeedSubmitted(
+                    credit_need_id="need-look",
+                    cooperative_id="coop-look",
+                    amount_vnd=1,
+                    purpose=LoanPurpose.WORKING_CAPITAL,
+                    term_months=12,
+                    collateral_offered=False,
+                ),
+            )
+        assert not relay._nothing_unsent()
+        assert relay._probe is probe  # the same connection, not a new one each look
+    finally:
+        relay.close()
+        database.dispose()
+        postgres_server.drop_database(url)
