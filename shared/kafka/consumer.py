@@ -2,9 +2,16 @@
 
 Offsets are committed only after a poll's records were handled (or dead-lettered), so a crash
 replays what was not finished; handlers must therefore be idempotent (store by event or match
-id). A record that breaks the contract, or that a handler rejects with ``RejectedEvent``, goes
-to the dead-letter topic with its error and the consumer moves on. Any other exception (the
-database is down, say) stops the consumer without committing: nothing is lost or skipped.
+id). The commit after a poll is asynchronous: the consumer goes on with the next poll while the
+broker takes it, and it names only offsets of records already stored. What is not known to be
+committed is committed synchronously when the consumer closes; a commit lost otherwise (a
+crash, a failed request, partitions moving to another consumer in a rebalance) only means the
+last poll's records are stored again on replay, which changes nothing.
+
+A record that breaks the contract, or that a handler rejects with ``RejectedEvent``, goes to
+the dead-letter topic with its error and the consumer moves on. Any other exception (the
+database is down, say) stops the consumer without committing that poll: nothing is lost or
+skipped.
 
 A handler is either a ``Handler``, called once per event, or a ``BatchHandler``, given all the
 decodable events of a poll at once (a read model stores them in one transaction, which is what
@@ -20,7 +27,14 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka import (
+    AsyncConsumerRebalanceListener,
+    KafkaConsumer,
+    KafkaProducer,
+    OffsetAndMetadata,
+    TopicPartition,
+)
+from kafka.errors import KafkaError
 
 from shared.collector import collector_paused
 from shared.contract.dead_letter import DeadLetter
@@ -81,7 +95,12 @@ class EventConsumer:
             )
         else:
             self._handle_one = handler
-        self._consumer = KafkaConsumer(*topics, **options)
+        # Offsets of stored records not yet known to be committed, by partition.
+        self._uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}
+        self._commits_in_flight = 0
+        self._lock = threading.Lock()  # the rebalance listener runs on kafka-python's IO thread
+        self._consumer = KafkaConsumer(**options)
+        self._consumer.subscribe(list(topics), listener=_ForgetRevoked(self))
         self._dead_letters = dead_letter_producer or make_producer(
             f"{group_id}-dead-letter", settings
         )
@@ -94,6 +113,8 @@ class EventConsumer:
         with collector_paused():
             polled: dict[TopicPartition, list[Any]] = self._consumer.poll(timeout_ms=timeout_ms)
             if not polled:
+                if self._uncommitted and not self._commits_in_flight:
+                    self._commit_async()  # an earlier commit failed: try again while idle
                 return 0
             return self._handle(polled)
 
@@ -112,13 +133,50 @@ class EventConsumer:
         self._dead_letter(poison)
         # Only now: if applying failed, nothing is committed and the whole poll is replayed,
         # which idempotent handlers absorb.
-        self._consumer.commit(
-            {
-                partition: OffsetAndMetadata(batch[-1].offset + 1, None, -1)
-                for partition, batch in polled.items()
-            }
-        )
+        with self._lock:
+            for partition, batch in polled.items():
+                self._uncommitted[partition] = OffsetAndMetadata(batch[-1].offset + 1, None, -1)
+        self._commit_async()
         return len(records)
+
+    def _commit_async(self) -> None:
+        """Send every stored offset not yet known to be committed; the answer comes back (to
+        ``_committed``) during a later poll."""
+        with self._lock:
+            offsets = dict(self._uncommitted)
+        if not offsets:
+            return
+        self._consumer.commit_async(offsets, callback=self._committed)
+        self._commits_in_flight += 1  # its callback runs in a later poll, on this thread
+
+    def _committed(self, offsets: dict[TopicPartition, OffsetAndMetadata], result: object) -> None:
+        self._commits_in_flight -= 1
+        if isinstance(result, BaseException):
+            # Kept as uncommitted: the next commit sends them again, and the revocation or the
+            # close commits them synchronously.
+            log.warning("offset commit failed (will retry): %s", result)
+            return
+        self._forget(offsets)
+
+    def commit(self) -> None:
+        """Commit synchronously what was stored and is not known to be committed."""
+        with self._lock:
+            offsets = dict(self._uncommitted)
+        if offsets:
+            self._consumer.commit(offsets)
+            self._forget(offsets)
+
+    def _drop(self, partitions: set[TopicPartition]) -> None:
+        """No longer this consumer's: their offsets are not committed from here."""
+        with self._lock:
+            for partition in partitions:
+                self._uncommitted.pop(partition, None)
+
+    def _forget(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        with self._lock:
+            for partition, offset in offsets.items():
+                if self._uncommitted.get(partition) == offset:
+                    del self._uncommitted[partition]
 
     def _apply(
         self, events: list[tuple[Any, Envelope[EventPayload]]]
@@ -174,6 +232,33 @@ class EventConsumer:
         return set(self._consumer.assignment())
 
     def close(self) -> None:
-        self._consumer.close()
-        if self._owns_producer:
-            self._dead_letters.close()
+        """Commit what was stored (synchronously), then leave the group."""
+        try:
+            self.commit()
+        except KafkaError as error:
+            log.warning("final offset commit failed; the last records will be replayed: %s", error)
+        finally:
+            self._consumer.close()
+            if self._owns_producer:
+                self._dead_letters.close()
+
+
+class _ForgetRevoked(AsyncConsumerRebalanceListener):
+    """Drops the offsets of partitions the group takes away that are not known to be
+    committed: the next owner starts from the last commit that landed and stores those records
+    again, which changes nothing (handlers are idempotent); at most the last poll's. (Committing
+    them here would need kafka-python's private coordinator API: the listener runs on its IO
+    thread, where a blocking ``commit`` would wait for itself.) Without this, the consumer would
+    go on sending commits for partitions it no longer has."""
+
+    def __init__(self, consumer: EventConsumer) -> None:
+        self._owner = consumer
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self._owner._drop(revoked)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        return None
+
+    async def on_partitions_lost(self, lost: set[TopicPartition]) -> None:
+        self._owner._drop(lost)

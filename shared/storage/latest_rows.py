@@ -20,7 +20,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Insert,
+    Table,
+    Text,
+    Update,
+    bindparam,
+    cast,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import KeyedColumnElement
 
@@ -52,17 +65,50 @@ class _Row:
 class LatestRows:
     """Rows by ``key`` column, each replaced by events no older than it; the table has
     ``retracted`` (bool) and ``updated_at`` columns. ``new_row`` holds the values only an
-    inserted row gets (the banks' decision columns, say); updates leave those alone."""
+    inserted row gets (the banks' decision columns, say); updates leave those alone.
+
+    ``json_text`` names JSON columns whose values come as JSON text already (a payload's
+    ``model_dump_json()``, made in Rust): they are stored as they are, instead of being made
+    into Python objects and serialised again by the column type. Their values must then be
+    given for every found event."""
 
     def __init__(
-        self, table: Table, key: KeyedColumnElement[Any], new_row: Mapping[str, Any] | None = None
+        self,
+        table: Table,
+        key: KeyedColumnElement[Any],
+        new_row: Mapping[str, Any] | None = None,
+        *,
+        json_text: tuple[str, ...] = (),
     ):
         self._key = key
         self._new_row = dict(new_row or {})
+        self._json_text = {name: f"{name}_json_" for name in json_text}
         where: BindParameter[str] = bindparam("key_")
-        self._select = select(key, table.c.updated_at)
+        # Built once, the ids bound as a list (``expanding``): building the statement anew for
+        # every poll cost more than SQLite takes to run it.
+        self._select = select(key, table.c.updated_at).where(
+            key.in_(bindparam("keys_", expanding=True))
+        )
         self._insert = insert(table)
         self._update = update(table).where(key == where)
+        self._by_dialect: dict[str, tuple[Insert, Update]] = {}
+
+    def _writers(self, session: Session) -> tuple[Insert, Update]:
+        """The INSERT and the UPDATE of a found event (the retraction's UPDATE has no JSON)."""
+        if not self._json_text:
+            return self._insert, self._update
+        dialect = session.get_bind().dialect.name
+        writers = self._by_dialect.get(dialect)
+        if writers is None:
+            values: dict[str, ColumnElement[Any]] = {}
+            for column, parameter in self._json_text.items():
+                text = bindparam(parameter, type_=Text())
+                # PostgreSQL's column is JSONB: the text is parsed there, as JSONB stores it.
+                # SQLite's is JSON text: stored as it comes.
+                values[column] = cast(text, JSONB) if dialect == "postgresql" else text
+            writers = (self._insert.values(values), self._update.values(values))
+            self._by_dialect[dialect] = writers
+        return writers
 
     def write(self, session: Session, changes: Iterable[Change]) -> None:
         changes = list(changes)
@@ -92,21 +138,27 @@ class LatestRows:
         rewrites: list[dict[str, Any]] = []
         retractions: list[dict[str, Any]] = []
         key_name = self._key.key
+        json_text = self._json_text
         for key, row in rows.items():
             if not row.changed:
                 continue
             state = {"retracted": row.retracted, "updated_at": row.at}
+            values = row.values
+            if values is not None and json_text:
+                values = {json_text.get(name, name): value for name, value in values.items()}
             if not row.stored:
-                assert row.values is not None  # only a found event creates a row
-                inserts.append({key_name: key, **self._new_row, **row.values, **state})
-            elif row.values is not None:
-                rewrites.append({"key_": key, **row.values, **state})
+                assert values is not None  # only a found event creates a row
+                inserts.append({key_name: key, **self._new_row, **values, **state})
+            elif values is not None:
+                rewrites.append({"key_": key, **values, **state})
             else:
                 retractions.append({"key_": key, **state})
-        if inserts:
-            session.execute(self._insert, inserts)
-        if rewrites:
-            session.execute(self._update, rewrites)
+        if inserts or rewrites:
+            insert_found, update_found = self._writers(session)
+            if inserts:
+                session.execute(insert_found, inserts)
+            if rewrites:
+                session.execute(update_found, rewrites)
         if retractions:
             session.execute(self._update, retractions)
 
@@ -115,6 +167,6 @@ class LatestRows:
         stored: dict[str, datetime] = {}
         for start in range(0, len(ordered), IN_CHUNK):
             chunk = ordered[start : start + IN_CHUNK]
-            for key, at in session.execute(self._select.where(self._key.in_(chunk))):
+            for key, at in session.execute(self._select, {"keys_": chunk}):
                 stored[key] = at
         return stored

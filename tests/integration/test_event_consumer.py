@@ -4,6 +4,7 @@ read model's poll stored at once."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from services.businesses import orm as businesses_orm
 from services.businesses.service import SPEC as BUSINESSES
+from services.matching.worker import partition_of
 from shared.contract.dead_letter import DeadLetter
 from shared.contract.envelope import Envelope, encode, wrap
 from shared.contract.events import (
@@ -215,3 +217,75 @@ def test_a_read_model_stores_a_poll_at_once_and_dead_letters_only_its_poison(
     letters = dead_letters_for(kafka_settings, run)
     assert sorted(letter.offset for letter in letters) == [sent[1].offset, sent[2].offset]
     assert all(letter.consumer == group for letter in letters)
+
+
+def test_in_a_rebalance_the_next_owner_stores_again_what_was_not_committed_nothing_is_lost(
+    kafka_settings: KafkaSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first consumer stores everything but none of its commits lands (they are switched
+    off); when the group moves some partitions to a second consumer, that one reads them from
+    the last commit, so it stores their records again (idempotent handlers absorb it) and
+    commits them itself."""
+    run = uuid.uuid4().hex[:10]
+    group = f"test-{run}"
+    start_group_at_end(group, [DEMANDS.name], kafka_settings)
+    demand_ids = [f"{run}-{n}" for n in range(30)]  # keys over every partition
+    publish_closures(kafka_settings, demand_ids)
+    seen: dict[str, list[str]] = {"first": [], "second": []}
+
+    def remember(name: str) -> Any:
+        def handle(topic: str, envelope: Envelope[EventPayload]) -> None:
+            if envelope.key.startswith(run):
+                assert isinstance(envelope.payload, SourcingDemandClosed)
+                seen[name].append(envelope.payload.demand_id)
+
+        return handle
+
+    first = EventConsumer([DEMANDS.name], group, remember("first"), settings=kafka_settings)
+    monkeypatch.setattr(first, "_commit_async", lambda: None)
+    monkeypatch.setattr(first, "commit", lambda: None)
+    second: EventConsumer | None = None
+    stop = threading.Event()
+    try:
+        drain(first, until=len(demand_ids), seen=seen["first"])
+        assert sorted(seen["first"]) == sorted(demand_ids)
+
+        second = EventConsumer([DEMANDS.name], group, remember("second"), settings=kafka_settings)
+        joining = second
+        worker = threading.Thread(target=lambda: _poll_until(joining, stop), daemon=True)
+        worker.start()
+        deadline = time.monotonic() + 60
+        while not (joining.assignment() and first.assignment()) or (
+            joining.assignment() & first.assignment()
+        ):
+            assert time.monotonic() < deadline, "the group did not rebalance"
+            first.poll_once(timeout_ms=200)
+        moved = joining.assignment()
+        partitions = len(first.assignment() | moved)
+        expected = sorted(
+            d for d in demand_ids if partition_of(d, partitions) in {p.partition for p in moved}
+        )
+        while sorted(seen["second"]) != expected:
+            assert time.monotonic() < deadline, f"the second stored {seen['second']}"
+            time.sleep(0.2)
+        stop.set()
+        worker.join(timeout=30)
+    finally:
+        stop.set()
+        first.close()
+        if second is not None:
+            second.close()  # commits what it stored
+
+    checker = KafkaConsumer(bootstrap_servers=kafka_settings.bootstrap_servers, group_id=group)
+    try:
+        ends = checker.end_offsets(list(moved))
+        committed = {partition: checker.committed(partition) for partition in moved}
+    finally:
+        checker.close()
+    assert moved
+    assert committed == ends
+
+
+def _poll_until(consumer: EventConsumer, stop: threading.Event) -> None:
+    while not stop.is_set():
+        consumer.poll_once(timeout_ms=200)

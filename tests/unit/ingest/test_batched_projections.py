@@ -47,21 +47,51 @@ class Record:
     value: bytes | None
 
 
+Offsets = dict[TopicPartition, OffsetAndMetadata]
+
+
 @dataclass
 class FakeKafkaConsumer:
-    """Hands out the polls it was given, then nothing; remembers the commits."""
+    """Hands out the polls it was given, then nothing; remembers the commits (``commits``: all
+    of them in order, ``sync_commits``: the blocking ones). An asynchronous commit is answered
+    as kafka-python answers it: its callback runs during the next poll (or commit), with
+    ``commit_error`` if set; ``answer_commits`` False leaves them unanswered."""
 
     polls: list[dict[TopicPartition, list[Record]]] = field(default_factory=list)
-    commits: list[dict[TopicPartition, OffsetAndMetadata]] = field(default_factory=list)
+    commits: list[Offsets] = field(default_factory=list)
+    sync_commits: list[Offsets] = field(default_factory=list)
+    answer_commits: bool = True
+    commit_error: Exception | None = None
+    listener: Any = None
+    closed: bool = False
+    _unanswered: list[tuple[Offsets, Any]] = field(default_factory=list)
+
+    def subscribe(self, topics: list[str], listener: Any = None) -> None:
+        self.listener = listener
 
     def poll(self, timeout_ms: int = 0) -> dict[TopicPartition, list[Record]]:
+        self._answer()
         return self.polls.pop(0) if self.polls else {}
 
-    def commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+    def commit_async(self, offsets: Offsets, callback: Any) -> None:
+        self._answer()
         self.commits.append(offsets)
+        self._unanswered.append((offsets, callback))
+
+    def commit(self, offsets: Offsets) -> None:
+        self._answer()
+        self.commits.append(offsets)
+        self.sync_commits.append(offsets)
+
+    def _answer(self) -> None:
+        if not self.answer_commits:
+            return
+        answered, self._unanswered = self._unanswered, []
+        for offsets, callback in answered:
+            callback(offsets, self.commit_error or object())
 
     def close(self) -> None:
-        pass
+        self.closed = True
 
 
 @dataclass
