@@ -8,18 +8,37 @@ from sqlalchemy.orm import Session
 
 from services.businesses import orm
 from services.businesses.orm import DemandRow
-from services.businesses.repository import Demands, to_demand
+from services.businesses.repository import Demands
 from services.businesses.schemas import DemandPublic, MatchForDemand
 from shared.identity.model import Caller
 from shared.storage.directory import CooperativeSummary, Directory, summary
 from shared.storage.sourcing_matches import RankedMatch, SourcingMatches
 from shared.web.access import check_readable, owner_scope, to_read
 
+# Made once: a SourcingMatches builds its statements when it is made, which cost a read
+# more than its query.
+_MATCHES = SourcingMatches(orm.sourcing_matches)
+_KNOWN = Directory(orm.known_cooperatives)
+
 
 def public(row: DemandRow) -> DemandPublic:
+    # Straight from the row's columns: they were checked against the contract when written,
+    # and its validators (text normalised, unit codes) give the same values a second time, so
+    # a round trip through ``to_demand`` would only cost the time of validating twice.
     return DemandPublic.model_validate(
         {
-            **to_demand(row).model_dump(),
+            "demand_id": row.id,
+            "business_id": row.organisation_id,
+            "product": row.product,
+            "description": row.description,
+            "quantity": {"amount": row.quantity_amount, "unit": row.quantity_unit},
+            "recurrence": row.recurrence,
+            "required_certifications": row.required_certifications,
+            "delivery_place": row.delivery_place,
+            "delivery_from": row.delivery_from,
+            "delivery_until": row.delivery_until,
+            "price_min_vnd": row.price_min_vnd,
+            "price_max_vnd": row.price_max_vnd,
             "status": row.status,
             "closed_reason": row.closed_reason,
             "version": row.version,
@@ -48,9 +67,17 @@ def _product_name(profile: dict[str, Any] | None, product_id: str) -> str | None
 
 def _match(ranked: RankedMatch, profiles: dict[str, dict[str, Any]]) -> MatchForDemand:
     match, profile = ranked.match, profiles.get(ranked.match.cooperative_id)
+    # The match's fields as they are (its reasons stay Reason models, which validate as
+    # themselves), not a dump of it to dicts that would then be validated over again.
     return MatchForDemand.model_validate(
         {
-            **match.model_dump(exclude={"demand_id", "business_id", "model_version"}),
+            "match_id": match.match_id,
+            "cooperative_id": match.cooperative_id,
+            "product_id": match.product_id,
+            "partners": match.partners,
+            "score": match.score,
+            "components": match.components,
+            "reasons": match.reasons,
             "rank": ranked.rank,
             "product_name": _product_name(profile, match.product_id),
             "cooperative": summary(CooperativeSummary, profile),
@@ -62,7 +89,6 @@ def matches(session: Session, caller: Caller, demand_id: str, limit: int) -> lis
     """The demand's live matches, best first, ranked as the contract says (score, then
     cooperative id, then product id)."""
     check_readable(Demands(session), caller, demand_id)
-    found = SourcingMatches(orm.sourcing_matches).for_demand(session, demand_id, limit)
-    known = Directory(orm.known_cooperatives)
-    profiles = known.get_many(session, (ranked.match.cooperative_id for ranked in found))
+    found = _MATCHES.for_demand(session, demand_id, limit)
+    profiles = _KNOWN.get_many(session, (ranked.match.cooperative_id for ranked in found))
     return [_match(ranked, profiles) for ranked in found]

@@ -18,9 +18,9 @@ from sqlalchemy.pool import QueuePool
 
 from shared.storage.settings import SqliteSettings
 
-# Pools for the web services, whose sync routes run on AnyIO's thread pool (40 threads); each
-# request holds a connection only while its endpoint runs (shared.web.routing), so the threads
-# share the pool without starving it.
+# Pools for the web services, whose sync routes run on a pool of 40 threads (shared.web.routing);
+# each request holds a connection only while its endpoint runs, so the threads share the pool
+# without starving it.
 #
 # SQLite: a connection to a file costs next to nothing and the file lock orders the writers
 # (they queue in the busy timeout), so the pool keeps one per thread and never refuses one.

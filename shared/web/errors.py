@@ -276,8 +276,8 @@ def _on_integrity_error(_request: Request, error: Exception) -> JSONResponse:
 def _on_database_error(request: Request, error: Exception) -> JSONResponse:
     """Overload is 503 with ``Retry-After``; any other database failure goes on to be a 500.
 
-    The request's session has been closed by then (:mod:`shared.web.routing`, ``get_session``),
-    which rolled back whatever it had not committed: a request answered 503 wrote nothing.
+    The request's session has been closed by then (:mod:`shared.web.routing`), which rolled
+    back whatever it had not committed: a request answered 503 wrote nothing.
     """
     reason = busy_reason(error)
     if reason is None:

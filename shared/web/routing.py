@@ -1,18 +1,21 @@
 """The route class of every service router: a request's database sessions end with its endpoint.
 
-FastAPI runs a sync endpoint on AnyIO's thread pool (40 threads), then validates its answer on
-that pool again, and closes ``get_session``'s session only after that. Between the two, the
-request holds a pooled connection while it queues for a thread, and threads in other requests'
-endpoints queue for connections: with fewer connections than threads they block each other until
-the pool times out (500s at ~100 requests/s before this). Closing the sessions when the endpoint
-returns means only a running endpoint holds a connection, so a pool of any size drains.
+FastAPI runs a sync endpoint on AnyIO's thread pool (40 threads), then would validate its answer
+on that pool again, and would close a generator dependency's session only after that. Between
+the two, the request would hold a pooled connection while it queued for a thread, and threads in
+other requests' endpoints would queue for connections: with fewer connections than threads they
+blocked each other until the pool timed out (500s at ~100 requests/s). Closing the sessions when
+the endpoint returns means only a running endpoint holds a connection, so a pool of any size
+drains.
 
 Use it on every router a :class:`~shared.web.service.ServiceSpec` lists::
 
     router = APIRouter(prefix="/demands", tags=["demands"], route_class=SessionScopedRoute)
 
 Endpoints answer with Pydantic models or Responses, never with ORM rows, so nothing needs the
-session after they return. Closing rolls back whatever was not committed.
+session after they return. Closing rolls back whatever was not committed. This route is the
+only place sessions are closed (``get_session`` has no teardown of its own, and refuses to
+serve a route of another class), async endpoints included.
 
 A model the endpoint answers with is checked against the route's response model and turned
 into JSON right there, in the endpoint's thread, with FastAPI's own response field: FastAPI
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import ResponseValidationError
@@ -73,13 +77,34 @@ class _Answer:
         )
 
 
+async def _close_async(sessions: list[Session]) -> None:
+    for session in sessions:
+        if session.in_transaction():
+            # It holds a connection: rolling back and returning it may wait on the database.
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
+
+
 def closing_sessions(
     endpoint: Callable[..., Any], answer: _Answer | None = None
 ) -> Callable[..., Any]:
     """``endpoint``, closing the sessions it was given as soon as it returns or raises (and
-    serialising its result in the same thread when ``answer`` says how)."""
-    if inspect.iscoroutinefunction(endpoint) or getattr(endpoint, "closes_sessions", False):
-        return endpoint  # async endpoints are validated without another trip to the pool
+    serialising a sync endpoint's result in the same thread when ``answer`` says how)."""
+    if getattr(endpoint, "closes_sessions", False):
+        return endpoint
+    if inspect.iscoroutinefunction(endpoint):
+        # FastAPI validates an async endpoint's answer without another trip to the pool.
+
+        @functools.wraps(endpoint)
+        async def async_endpoint_then_close(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await endpoint(*args, **kwargs)
+            finally:
+                await _close_async(_sessions_in(kwargs))
+
+        async_endpoint_then_close.closes_sessions = True  # type: ignore[attr-defined]
+        return async_endpoint_then_close
     serialise = answer or _Answer()
 
     @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
@@ -102,6 +127,9 @@ def _takes_response(dependant: Dependant) -> bool:
 
 
 class SessionScopedRoute(APIRoute):
+    closes_sessions = True
+    """Read by ``get_session``: its sessions are closed here, so it need not close them."""
+
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         answer = _Answer()
         super().__init__(path, closing_sessions(endpoint, answer), **kwargs)
