@@ -1,6 +1,7 @@
 """The command line of one service's processes: ``python -m services.<name> serve|relay|consume``.
 
-- ``serve``: migrate the service's tables, then answer HTTP (uvicorn).
+- ``serve``: migrate the service's tables, then answer HTTP (uvicorn; ``<SERVICE>_WORKERS``
+  processes on the one port when more than one core should answer).
 - ``relay``: publish the outbox to Kafka until stopped (one per SQLite file; several on PostgreSQL).
 - ``consume``: store what the scoring service emits, for the read endpoints.
 - ``migrate`` / ``revision``: Alembic, for operators and developers.
@@ -8,11 +9,13 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -40,6 +43,21 @@ def _logging(settings: ServiceSettings) -> None:
     )
 
 
+# uvicorn starts each of several API processes from an import string: ``app_of_environment``,
+# told here which service it builds.
+_SERVICE_MODULE = "KETNOI_SERVE_MODULE"
+
+log = logging.getLogger(__name__)
+
+
+def app_of_environment() -> FastAPI:
+    """The app of the service named by ``KETNOI_SERVE_MODULE`` (a module with ``SPEC`` and
+    ``create_app``), from its settings: what each of several API processes runs."""
+    module = importlib.import_module(os.environ[_SERVICE_MODULE])
+    app: FastAPI = module.create_app(module.SPEC.settings())
+    return app
+
+
 def command_line(
     spec: ServiceSpec, create_app: Callable[[ServiceSettings], FastAPI]
 ) -> typer.Typer:
@@ -54,12 +72,27 @@ def command_line(
         settings = spec.settings()
         _logging(settings)
         migrate_to_head(settings)
+        options: dict[str, Any] = {
+            "host": settings.host,
+            "port": settings.port,
+            "log_level": settings.log_level,
+            "proxy_headers": False,
+        }
+        if settings.workers == 1:
+            uvicorn.run(create_app(settings), **options)
+            return
+        if not settings.resolved_database_url().startswith("postgresql"):
+            log.warning(
+                "%d API processes on one SQLite file take turns at its single write lock; "
+                "PostgreSQL (DATABASE_URL) lets their writes run side by side",
+                settings.workers,
+            )
+        os.environ[_SERVICE_MODULE] = f"services.{spec.name}.service"
         uvicorn.run(
-            create_app(settings),
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level,
-            proxy_headers=False,
+            f"{__name__}:app_of_environment",
+            factory=True,
+            workers=settings.workers,
+            **options,
         )
 
     @cli.command()

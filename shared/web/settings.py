@@ -1,7 +1,8 @@
 """A service's settings, from the environment under the service's own prefix.
 
 ``COOPERATIVES_PORT``, ``COOPERATIVES_HOST``, ``COOPERATIVES_DATABASE_URL`` (else
-``DATABASE_URL``, else a SQLite file in the state directory), and the same for the others.
+``DATABASE_URL``, else a SQLite file in the state directory), ``COOPERATIVES_WORKERS`` (API
+processes answering on the port, 1), and the same for the others.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ class ServiceSettings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     database_url: str | None = Field(default=None, description="else DATABASE_URL, else SQLite")
     log_level: str = "info"
+    # More than one: uvicorn's processes share the port (one per core is the usual count); meant
+    # for PostgreSQL, where their writes do not wait on one file's lock.
+    workers: int = Field(default=1, ge=1, le=64)
     identity: IdentitySettings = Field(default_factory=IdentitySettings)
 
     @property
