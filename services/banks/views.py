@@ -13,6 +13,10 @@ from shared.identity.model import Caller
 from shared.storage.directory import CooperativeSummary, Directory, summary
 from shared.web.access import owner_scope, to_read
 
+# Made once: each builds its lookup when it is made.
+_KNOWN_COOPERATIVES = Directory(orm.known_cooperatives)
+_KNOWN_CREDIT_NEEDS = Directory(orm.known_credit_needs)
+
 
 def public(row: LoanProductRow) -> LoanProductPublic:
     return LoanProductPublic.model_validate(
@@ -40,8 +44,8 @@ def loan_products(
 def _leads_public(session: Session, ranked: list[tuple[LeadRow, int]]) -> list[LeadPublic]:
     rows = [row for row, _rank in ranked]
     products = LoanProducts(session).names(row.loan_product_id for row in rows)
-    profiles = Directory(orm.known_cooperatives).get_many(session, (r.cooperative_id for r in rows))
-    needs = Directory(orm.known_credit_needs).get_many(session, (r.credit_need_id for r in rows))
+    profiles = _KNOWN_COOPERATIVES.get_many(session, (r.cooperative_id for r in rows))
+    needs = _KNOWN_CREDIT_NEEDS.get_many(session, (r.credit_need_id for r in rows))
     return [
         LeadPublic.model_validate(
             {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from services.businesses.orm import DemandRow
@@ -43,7 +43,6 @@ def _write(row: DemandRow, demand: SourcingDemand) -> None:
 # SQLite takes to run it, and the ORM's handling of a statement on mapped columns costs as much.
 _TABLE: Table = DemandRow.__table__  # type: ignore[assignment]
 _INSERT = insert(_TABLE)
-_OWNER = select(_TABLE.c.organisation_id).where(_TABLE.c.id == bindparam("identifier"))
 
 
 class Demands(OwnedRows[DemandRow]):
@@ -69,16 +68,6 @@ class Demands(OwnedRows[DemandRow]):
         }
         self.session.connection().execute(_INSERT, values)
         return DemandRow(**values)
-
-    def owner(self, identifier: str) -> str | None:
-        """As ``OwnedRows.owner`` answers, by a Core query on the session's connection (in its
-        transaction): the matches GET asks it on every poll."""
-        owner: str | None = (
-            self.session.connection()
-            .execute(_OWNER, {"identifier": identifier})
-            .scalar_one_or_none()
-        )
-        return owner
 
     def change(self, row: DemandRow, demand: SourcingDemand) -> DemandRow:
         _write(row, demand)

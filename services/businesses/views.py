@@ -66,20 +66,22 @@ def _product_name(profile: dict[str, Any] | None, product_id: str) -> str | None
 
 
 def _match(ranked: RankedMatch, profiles: dict[str, dict[str, Any]]) -> MatchForDemand:
-    match, profile = ranked.match, profiles.get(ranked.match.cooperative_id)
-    # The match's fields as they are (its reasons stay Reason models, which validate as
-    # themselves), not a dump of it to dicts that would then be validated over again.
+    found = ranked.found
+    profile = profiles.get(found["cooperative_id"])
+    # The stored payload's fields, validated once, by the answer's model: the contract checked
+    # them when the match was stored, and its checks change no value, so checking them again
+    # as a SourcingMatchFound would only cost the time.
     return MatchForDemand.model_validate(
         {
-            "match_id": match.match_id,
-            "cooperative_id": match.cooperative_id,
-            "product_id": match.product_id,
-            "partners": match.partners,
-            "score": match.score,
-            "components": match.components,
-            "reasons": match.reasons,
+            "match_id": found["match_id"],
+            "cooperative_id": found["cooperative_id"],
+            "product_id": found["product_id"],
+            "partners": found["partners"],
+            "score": found["score"],
+            "components": found["components"],
+            "reasons": found["reasons"],
             "rank": ranked.rank,
-            "product_name": _product_name(profile, match.product_id),
+            "product_name": _product_name(profile, found["product_id"]),
             "cooperative": summary(CooperativeSummary, profile),
         }
     )
@@ -90,5 +92,5 @@ def matches(session: Session, caller: Caller, demand_id: str, limit: int) -> lis
     cooperative id, then product id)."""
     check_readable(Demands(session), caller, demand_id)
     found = _MATCHES.for_demand(session, demand_id, limit)
-    profiles = _KNOWN.get_many(session, (ranked.match.cooperative_id for ranked in found))
+    profiles = _KNOWN.get_many(session, (ranked.found["cooperative_id"] for ranked in found))
     return [_match(ranked, profiles) for ranked in found]

@@ -20,6 +20,10 @@ from shared.storage.directory import Directory, summary
 from shared.storage.sourcing_matches import RankedMatch, SourcingMatches
 from shared.web.access import check_readable, owner_scope, to_read
 
+# Made once: each builds its statements when it is made.
+_MATCHES = SourcingMatches(orm.sourcing_matches)
+_KNOWN_DEMANDS = Directory(orm.known_demands)
+
 
 def public(row: CooperativeRow) -> CooperativePublic:
     return CooperativePublic.model_validate(
@@ -59,12 +63,21 @@ def credit_needs(
 
 
 def _match(ranked: RankedMatch, demands: dict[str, dict[str, Any]]) -> MatchForCooperative:
-    match = ranked.match
+    found = ranked.found
+    # The stored payload's fields, checked once, by the answer's model (see the businesses
+    # service's matches: the contract checked them when the match was stored).
     return MatchForCooperative.model_validate(
         {
-            **match.model_dump(exclude={"cooperative_id", "model_version"}),
+            "match_id": found["match_id"],
+            "demand_id": found["demand_id"],
+            "business_id": found["business_id"],
+            "product_id": found["product_id"],
+            "partners": found["partners"],
+            "score": found["score"],
+            "components": found["components"],
+            "reasons": found["reasons"],
             "rank": ranked.rank,
-            "demand": summary(DemandSummary, demands.get(match.demand_id)),
+            "demand": summary(DemandSummary, demands.get(found["demand_id"])),
         }
     )
 
@@ -74,7 +87,6 @@ def matches(
 ) -> list[MatchForCooperative]:
     """The cooperative's live matches, best score first, each ranked among its demand's."""
     check_readable(Cooperatives(session), caller, cooperative_id)
-    found = SourcingMatches(orm.sourcing_matches).for_cooperative(session, cooperative_id, limit)
-    known = Directory(orm.known_demands)
-    demands = known.get_many(session, (ranked.match.demand_id for ranked in found))
+    found = _MATCHES.for_cooperative(session, cooperative_id, limit)
+    demands = _KNOWN_DEMANDS.get_many(session, (ranked.found["demand_id"] for ranked in found))
     return [_match(ranked, demands) for ranked in found]

@@ -6,10 +6,11 @@ owns it, a version that goes up with each change, and when it was made and last 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Integer, Select, String, bindparam, select
+from sqlalchemy import BindParameter, Integer, Select, String, Table, bindparam, select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from shared.storage.types import UtcDateTime, utc_now
@@ -37,16 +38,30 @@ class OwnedRecord:
 R = TypeVar("R", bound=OwnedRecord)
 
 
-_OWNER_QUERIES: dict[type[Any], Select[str]] = {}
+@dataclass(frozen=True, slots=True)
+class _Queries:
+    """A table's reads by id, built once: building a statement costs more than SQLite takes to
+    run it."""
+
+    get: Select[Any]
+    get_locked: Select[Any]
+    owner: Select[Any]
 
 
-def _owner_query(model: type[OwnedRecord]) -> Select[str]:
-    # Built once per table: building a statement costs more than SQLite takes to run it.
-    query = _OWNER_QUERIES.get(model)
-    if query is None:
-        query = select(model.organisation_id).where(model.id == bindparam("identifier"))
-        _OWNER_QUERIES[model] = query
-    return query
+_QUERIES: dict[type[Any], _Queries] = {}
+
+
+def _queries(model: type[OwnedRecord]) -> _Queries:
+    queries = _QUERIES.get(model)
+    if queries is None:
+        identifier: BindParameter[str] = bindparam("identifier")
+        get = select(model).where(model.id == identifier)
+        # The owner on the table's column, not the mapped attribute: a Core statement runs on
+        # the connection without the ORM's handling of a statement, which costs as much again.
+        table: Table = model.__table__  # type: ignore[attr-defined]
+        owner = select(table.c.organisation_id).where(table.c.id == identifier)
+        queries = _QUERIES[model] = _Queries(get, get.with_for_update(), owner)
+    return queries
 
 
 class OwnedRows(Generic[R]):
@@ -55,22 +70,26 @@ class OwnedRows(Generic[R]):
     def __init__(self, session: Session, model: type[R], kind: str) -> None:
         self.session = session
         self._model = model
+        self._queries = _queries(model)
         self.kind = kind  # for people: "cooperative", "demand", "loan product"
 
     def get(self, identifier: str, *, lock: bool = False) -> R | None:
-        query = select(self._model).where(self._model.id == identifier)
-        if lock:
-            # Serialises an aggregate's writes on PostgreSQL, so its events enter the outbox in
-            # commit order (SQLite serialises all writes anyway).
-            query = query.with_for_update()
-        return self.session.execute(query).scalar_one_or_none()
+        # Locked, it serialises an aggregate's writes on PostgreSQL, so its events enter the
+        # outbox in commit order (SQLite serialises all writes anyway).
+        query = self._queries.get_locked if lock else self._queries.get
+        row: R | None = self.session.execute(query, {"identifier": identifier}).scalar_one_or_none()
+        return row
 
     def owner(self, identifier: str) -> str | None:
         """The organisation that owns the row, without loading the row: for reads that need
-        only to know whether the caller may see it."""
-        owner: str | None = self.session.execute(
-            _owner_query(self._model), {"identifier": identifier}
-        ).scalar_one_or_none()
+        only to know whether the caller may see it (the matches GETs ask it on every poll).
+        Asked on the session's connection, in its transaction; a row only added to the
+        session is flushed by ``add`` at once, so it is there to be found."""
+        owner: str | None = (
+            self.session.connection()
+            .execute(self._queries.owner, {"identifier": identifier})
+            .scalar_one_or_none()
+        )
         return owner
 
     def page(self, organisation_id: str | None, limit: int, offset: int) -> list[R]:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Float,
+    Integer,
     MetaData,
     String,
     Table,
@@ -51,9 +52,11 @@ def sourcing_matches_table(metadata: MetaData, service: str) -> Table:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RankedMatch:
-    match: SourcingMatchFound
+    found: dict[str, Any]
+    """The ``SourcingMatchFound`` payload as stored: the contract's own JSON dump of an event
+    it validated, so it is not validated again on every read."""
     rank: int
     """The match's place among its demand's live matches, from 1."""
 
@@ -76,21 +79,59 @@ class SourcingMatches:
             table.c.product_id,
             table.c.match_id,
         )
+        # The read endpoints' queries, built once too: building one cost a GET more than
+        # SQLite takes to run it.
+        limit: BindParameter[int] = bindparam("limit", type_=Integer)
+        live = table.c.retracted.is_(False)
+        self._for_demand = (
+            select(table.c.found)
+            .where(table.c.demand_id == bindparam("demand_id"), live)
+            .order_by(*self._ranking)
+            .limit(limit)
+        )
+        cooperative_id: BindParameter[str] = bindparam("cooperative_id")
+        its_demands = select(table.c.demand_id).where(
+            table.c.cooperative_id == cooperative_id, live
+        )
+        ranked = (
+            select(
+                table.c.match_id,
+                table.c.cooperative_id,
+                table.c.score,
+                table.c.found,
+                func.row_number()
+                .over(partition_by=table.c.demand_id, order_by=self._ranking)
+                .label("rank"),
+            )
+            .where(live, table.c.demand_id.in_(its_demands))
+            .subquery()
+        )
+        self._for_cooperative = (
+            select(ranked.c.found, ranked.c.rank)
+            .where(ranked.c.cooperative_id == cooperative_id)
+            .order_by(ranked.c.score.desc(), ranked.c.match_id)
+            .limit(limit)
+        )
 
     @staticmethod
-    def _values(found: SourcingMatchFound) -> dict[str, Any]:
+    def _values(found: SourcingMatchFound, document: Any) -> dict[str, Any]:
+        """The row's columns; ``document`` is the payload as the ``found`` column takes it."""
         return {
             "demand_id": found.demand_id,
             "business_id": found.business_id,
             "cooperative_id": found.cooperative_id,
             "product_id": found.product_id,
             "score": found.score,
-            "found": found.model_dump(mode="json"),
+            "found": document,
         }
 
     def record(self, session: Session, found: SourcingMatchFound, at: datetime) -> None:
         """A new or re-scored match; a re-scored one is live again even if it was retracted."""
-        values = {**self._values(found), "retracted": False, "updated_at": at}
+        values = {
+            **self._values(found, found.model_dump(mode="json")),
+            "retracted": False,
+            "updated_at": at,
+        }
         stored_at = self._stored_at(session, found.match_id)
         if stored_at is None:
             session.execute(self._insert, {"match_id": found.match_id, **values})
@@ -111,27 +152,20 @@ class SourcingMatches:
         elif isinstance(payload, MatchRetracted) and payload.match_kind == "sourcing":
             self.retract(session, payload, envelope.occurred_at)
 
-    @staticmethod
-    def _values_as_json(found: SourcingMatchFound) -> dict[str, Any]:
-        """``_values`` with the payload as JSON text, serialised by pydantic in one call (the
-        same document; a fifth of the cost of a dict made and then serialised by ``json``)."""
-        return {
-            "demand_id": found.demand_id,
-            "business_id": found.business_id,
-            "cooperative_id": found.cooperative_id,
-            "product_id": found.product_id,
-            "score": found.score,
-            "found": found.model_dump_json(),
-        }
-
     def apply_all(self, session: Session, envelopes: Sequence[Envelope[Any]]) -> None:
         """A batch of events, as ``apply`` one after the other would store them, set-based."""
         changes = []
         for envelope in envelopes:
             payload = envelope.payload
             if isinstance(payload, SourcingMatchFound):
+                # The document as pydantic's JSON text, made in one call: a fifth of the cost
+                # of a dict serialised by ``json`` (``LatestRows`` takes text as it is).
                 changes.append(
-                    Change(payload.match_id, envelope.occurred_at, self._values_as_json(payload))
+                    Change(
+                        payload.match_id,
+                        envelope.occurred_at,
+                        self._values(payload, payload.model_dump_json()),
+                    )
                 )
             elif isinstance(payload, MatchRetracted) and payload.match_kind == "sourcing":
                 changes.append(Change(payload.match_id, envelope.occurred_at, None))
@@ -143,47 +177,22 @@ class SourcingMatches:
         ).scalar_one_or_none()
         return stored_at
 
+    # The reads below run on the session's connection (in its transaction): Core statements on
+    # the table gain nothing from the ORM's execution path, which costs more than they do.
+
     def for_demand(self, session: Session, demand_id: str, limit: int) -> list[RankedMatch]:
         """The demand's live matches, best first: the top ``limit`` of its ranking."""
-        table = self._table
-        rows = session.execute(
-            select(table.c.found)
-            .where(table.c.demand_id == demand_id, table.c.retracted.is_(False))
-            .order_by(*self._ranking)
-            .limit(limit)
-        ).scalars()
-        return [
-            RankedMatch(SourcingMatchFound.model_validate(document), rank)
-            for rank, document in enumerate(rows, start=1)
-        ]
+        documents = session.connection().execute(
+            self._for_demand, {"demand_id": demand_id, "limit": limit}
+        )
+        return [RankedMatch(document, rank) for rank, document in enumerate(documents.scalars(), 1)]
 
     def for_cooperative(
         self, session: Session, cooperative_id: str, limit: int
     ) -> list[RankedMatch]:
         """The cooperative's live matches, best score first, each with its place in its
         demand's ranking."""
-        table = self._table
-        live = table.c.retracted.is_(False)
-        its_demands = select(table.c.demand_id).where(
-            table.c.cooperative_id == cooperative_id, live
+        rows = session.connection().execute(
+            self._for_cooperative, {"cooperative_id": cooperative_id, "limit": limit}
         )
-        ranked = (
-            select(
-                table.c.match_id,
-                table.c.cooperative_id,
-                table.c.score,
-                table.c.found,
-                func.row_number()
-                .over(partition_by=table.c.demand_id, order_by=self._ranking)
-                .label("rank"),
-            )
-            .where(live, table.c.demand_id.in_(its_demands))
-            .subquery()
-        )
-        rows = session.execute(
-            select(ranked.c.found, ranked.c.rank)
-            .where(ranked.c.cooperative_id == cooperative_id)
-            .order_by(ranked.c.score.desc(), ranked.c.match_id)
-            .limit(limit)
-        )
-        return [RankedMatch(SourcingMatchFound.model_validate(row.found), row.rank) for row in rows]
+        return [RankedMatch(row.found, row.rank) for row in rows]

@@ -148,12 +148,12 @@ def test_stored_matches_and_leads_of_version_1_read_with_ranks_after_the_upgrade
                 scored_now = LoanLeadScored.model_validate(lead.scored)
         finally:
             database.dispose()
-        assert [(item.match.match_id, item.rank) for item in ranked] == [
+        assert [(item.found["match_id"], item.rank) for item in ranked] == [
             ("m-2", 1),
             ("m-1", 2),  # 0.5: coop-a before coop-b
             ("m-0", 3),
         ]
-        assert [item.match.product_id for item in ranked] == ["p-1", "p-2", "p-1"]
+        assert [item.found["product_id"] for item in ranked] == ["p-1", "p-2", "p-1"]
         assert (scored_now.lead_id, rank) == ("lead-1", 1)
 
         migrations.downgrade(BUSINESSES.name, BUSINESSES.migrations, url, "businesses_0001")

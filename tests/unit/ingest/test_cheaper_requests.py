@@ -27,7 +27,6 @@ from shared.contract.events import Recurrence, SourcingDemand
 from shared.contract.values import Quantity, RequiredCertification
 from shared.identity.settings import IdentitySettings
 from shared.storage.database import Database, open_database
-from shared.storage.records import OwnedRows
 from shared.web.context import ServiceContext, VerifierSource
 from shared.web.dependencies import SessionDep
 from shared.web.routing import SessionScopedRoute
@@ -187,13 +186,19 @@ def test_a_sync_endpoint_runs_off_the_loop_with_the_requests_context(database: D
     assert threads["endpoint"] != threads["loop"]
 
 
-def test_a_demands_owner_is_told_as_the_shared_query_tells_it(service: Service) -> None:
+def test_a_rows_owner_and_row_are_told_as_the_orm_queries_tell_them(service: Service) -> None:
     client = TestClient(service.app)
     posted = client.post("/v1/demands", json=DEMAND_EXAMPLE, headers=service.headers)
     demand_id = posted.json()["demand_id"]
     with Session(service.database.engine) as session:
         demands = Demands(session)
         for identifier in (demand_id, "no-such-demand"):
-            assert demands.owner(identifier) == OwnedRows.owner(demands, identifier)
+            by_orm = select(DemandRow.organisation_id).where(DemandRow.id == identifier)
+            assert demands.owner(identifier) == session.execute(by_orm).scalar_one_or_none()
+            row = session.execute(
+                select(DemandRow).where(DemandRow.id == identifier)
+            ).scalar_one_or_none()
+            assert demands.get(identifier) is row
+            assert demands.get(identifier, lock=True) is row
         assert demands.owner(demand_id) == "org-business-1"
         assert demands.owner("no-such-demand") is None

@@ -21,7 +21,7 @@ from tests.unit.ingest.read_models import event, found, migrated, retracted, sco
 
 
 def _ranked(ranked: list[RankedMatch]) -> list[tuple[str, int]]:
-    return [(item.match.match_id, item.rank) for item in ranked]
+    return [(item.found["match_id"], item.rank) for item in ranked]
 
 
 @pytest.fixture
