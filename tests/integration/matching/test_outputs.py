@@ -1,6 +1,7 @@
-"""The worker's producer (services/matching/outputs.py) against the real broker: records it
-puts in batches itself land where aiokafka's ``send`` would put them (Kafka's default
-partitioner), in order, each once, stamped with the process."""
+"""The worker's producer (services/matching/outputs.py) against the real broker: a round's
+records land on their key's partition (Kafka's default partitioner, which the leads' ownership
+relies on), in order, each once, stamped with the process, also when they fill several
+batches."""
 
 from __future__ import annotations
 
@@ -79,7 +80,7 @@ def test_records_land_on_their_keys_partitions_in_order_once(kafka_settings: Kaf
 
     found = read_all(kafka_settings, topic, len(records))
     assert len(found) == len(records)
-    partitioner = DefaultPartitioner()  # what the worker's ``send`` per record used
+    partitioner = DefaultPartitioner()
     for partition, key, _, headers in found:
         assert partition == partitioner(key, list(range(PARTITIONS)), list(range(PARTITIONS)))
         assert (PUBLISHER_HEADER, publisher) in headers
