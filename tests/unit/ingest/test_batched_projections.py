@@ -5,14 +5,12 @@ handling of several events for one id within a batch."""
 from __future__ import annotations
 
 import gc
-import json
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import OffsetAndMetadata, TopicPartition
+from kafka import OffsetAndMetadata
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,91 +20,22 @@ from services.businesses import orm as businesses_orm
 from services.businesses.service import SPEC as BUSINESSES
 from services.conferences.orm import CandidatePairRow
 from services.conferences.service import SPEC as CONFERENCES
-from shared.contract.dead_letter import DeadLetter
-from shared.contract.envelope import Envelope, encode
+from shared.contract.envelope import Envelope
 from shared.contract.events import EventPayload, SourcingMatchFound
-from shared.kafka import consumer as consumer_module
 from shared.kafka.consumer import Event, EventConsumer, RejectedEvent
 from shared.storage.database import Database
 from shared.storage.projections import ProjectingHandler
 from shared.storage.sourcing_matches import SourcingMatches
-from shared.topics import SOURCING_MATCHES
+from tests.unit.ingest.kafka_stand_ins import (
+    P0,
+    P1,
+    TOPIC,
+    FakeKafkaConsumer,
+    FakeProducer,
+    record_of,
+    stored_match_ids,
+)
 from tests.unit.ingest.read_models import event, found, migrated, retracted, scored
-
-TOPIC = SOURCING_MATCHES.name
-
-
-@dataclass
-class Record:
-    """What kafka-python's poll hands out, as far as the consumer reads it."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-
-
-Offsets = dict[TopicPartition, OffsetAndMetadata]
-
-
-@dataclass
-class FakeKafkaConsumer:
-    """Hands out the polls it was given, then nothing; remembers the commits (``commits``: all
-    of them in order, ``sync_commits``: the blocking ones). An asynchronous commit is answered
-    as kafka-python answers it: its callback runs during the next poll (or commit), with
-    ``commit_error`` if set; ``answer_commits`` False leaves them unanswered."""
-
-    polls: list[dict[TopicPartition, list[Record]]] = field(default_factory=list)
-    commits: list[Offsets] = field(default_factory=list)
-    sync_commits: list[Offsets] = field(default_factory=list)
-    answer_commits: bool = True
-    commit_error: Exception | None = None
-    listener: Any = None
-    closed: bool = False
-    _unanswered: list[tuple[Offsets, Any]] = field(default_factory=list)
-
-    def subscribe(self, topics: list[str], listener: Any = None) -> None:
-        self.listener = listener
-
-    def poll(self, timeout_ms: int = 0) -> dict[TopicPartition, list[Record]]:
-        self._answer()
-        return self.polls.pop(0) if self.polls else {}
-
-    def commit_async(self, offsets: Offsets, callback: Any) -> None:
-        self._answer()
-        self.commits.append(offsets)
-        self._unanswered.append((offsets, callback))
-
-    def commit(self, offsets: Offsets) -> None:
-        self._answer()
-        self.commits.append(offsets)
-        self.sync_commits.append(offsets)
-
-    def _answer(self) -> None:
-        if not self.answer_commits:
-            return
-        answered, self._unanswered = self._unanswered, []
-        for offsets, callback in answered:
-            callback(offsets, self.commit_error or object())
-
-    def close(self) -> None:
-        self.closed = True
-
-
-@dataclass
-class Acked:
-    def get(self, timeout: float) -> None:
-        return None
-
-
-@dataclass
-class FakeProducer:
-    letters: list[DeadLetter] = field(default_factory=list)
-
-    def send(self, topic: str, key: bytes | None, value: bytes) -> Acked:
-        self.letters.append(DeadLetter.model_validate(json.loads(value)))
-        return Acked()
 
 
 class Refuser:
@@ -135,27 +64,6 @@ class CountingHandler(ProjectingHandler):
         super().handle_batch(events)
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    database = migrated(BUSINESSES, tmp_path)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
-def broker(monkeypatch: pytest.MonkeyPatch) -> FakeKafkaConsumer:
-    fake = FakeKafkaConsumer()
-    monkeypatch.setattr(consumer_module, "KafkaConsumer", lambda *topics, **options: fake)
-    return fake
-
-
-def _record(partition: int, offset: int, payload: EventPayload | bytes, minute: int = 0) -> Record:
-    if isinstance(payload, bytes):
-        return Record(TOPIC, partition, offset, b"junk", payload)
-    _topic, envelope = event(payload, minute)
-    return Record(TOPIC, partition, offset, envelope.key.encode(), encode(TOPIC, envelope))
-
-
 def _consumer(handler: Any, letters: FakeProducer) -> EventConsumer:
     return EventConsumer([TOPIC], "test-group", handler, dead_letter_producer=letters)
 
@@ -169,15 +77,6 @@ def _live(database: Database) -> dict[str, float]:
         return {row.match_id: row.score for row in rows}
 
 
-def _stored(database: Database) -> set[str]:
-    table = businesses_orm.sourcing_matches
-    with database.sessions() as session:
-        return set(session.execute(select(table.c.match_id)).scalars())
-
-
-P0, P1 = TopicPartition(TOPIC, 0), TopicPartition(TOPIC, 1)
-
-
 def test_a_clean_poll_is_stored_in_one_transaction_then_committed(
     database: Database, broker: FakeKafkaConsumer
 ) -> None:
@@ -185,10 +84,10 @@ def test_a_clean_poll_is_stored_in_one_transaction_then_committed(
     broker.polls.append(
         {
             P0: [
-                _record(0, 3, found("m-a", "d-1", "coop-a", 0.4), 1),
-                _record(0, 4, found("m-b", "d-1", "coop-b", 0.6), 1),
+                record_of(0, 3, found("m-a", "d-1", "coop-a", 0.4), 1),
+                record_of(0, 4, found("m-b", "d-1", "coop-b", 0.6), 1),
             ],
-            P1: [_record(1, 9, found("m-c", "d-1", "coop-c", 0.8), 1)],
+            P1: [record_of(1, 9, found("m-c", "d-1", "coop-c", 0.8), 1)],
         }
     )
     letters = FakeProducer()
@@ -213,13 +112,13 @@ def test_a_poison_record_in_a_batch_is_the_only_one_dead_lettered(
     broker.polls.append(
         {
             P0: [
-                _record(0, 10, found("m-a", "d-1", "coop-a", 0.4), 1),
-                _record(0, 11, b"[]"),  # breaks the contract
-                _record(0, 12, found("m-refused", "d-1", "coop-r", 0.9), 1),  # rejected
-                _record(0, 13, found("m-b", "d-1", "coop-b", 0.6), 1),
-                _record(0, 14, retracted("m-b"), 2),
+                record_of(0, 10, found("m-a", "d-1", "coop-a", 0.4), 1),
+                record_of(0, 11, b"[]"),  # breaks the contract
+                record_of(0, 12, found("m-refused", "d-1", "coop-r", 0.9), 1),  # rejected
+                record_of(0, 13, found("m-b", "d-1", "coop-b", 0.6), 1),
+                record_of(0, 14, retracted("m-b"), 2),
             ],
-            P1: [_record(1, 7, found("m-c", "d-1", "coop-c", 0.8), 1)],
+            P1: [record_of(1, 7, found("m-c", "d-1", "coop-c", 0.8), 1)],
         }
     )
     letters = FakeProducer()
@@ -236,7 +135,7 @@ def test_a_poison_record_in_a_batch_is_the_only_one_dead_lettered(
         "ContractError",
         "RejectedEvent",
     }
-    assert _stored(database) == {"m-a", "m-b", "m-c"}  # m-b stored, then retracted
+    assert stored_match_ids(database) == {"m-a", "m-b", "m-c"}  # m-b stored, then retracted
     assert _live(database) == {"m-a": 0.4, "m-c": 0.8}
     assert broker.commits == [
         {P0: OffsetAndMetadata(15, None, -1), P1: OffsetAndMetadata(8, None, -1)}
@@ -252,8 +151,8 @@ def test_any_other_failure_stores_nothing_dead_letters_nothing_and_commits_nothi
     broker.polls.append(
         {
             P0: [
-                _record(0, 0, found("m-a", "d-1", "coop-a", 0.4), 1),
-                _record(0, 1, b"not json"),
+                record_of(0, 0, found("m-a", "d-1", "coop-a", 0.4), 1),
+                record_of(0, 1, b"not json"),
             ]
         }
     )
@@ -261,7 +160,7 @@ def test_any_other_failure_stores_nothing_dead_letters_nothing_and_commits_nothi
     consumer = _consumer(handler, letters)
     with pytest.raises(ConnectionError):
         consumer.poll_once()
-    assert _stored(database) == set()
+    assert stored_match_ids(database) == set()
     assert letters.letters == []  # the poll is replayed whole, letters included
     assert broker.commits == []
 
@@ -279,9 +178,9 @@ def test_a_plain_handler_still_gets_one_event_at_a_time(broker: FakeKafkaConsume
     broker.polls.append(
         {
             P0: [
-                _record(0, 0, found("m-a", "d-1", "coop-a", 0.4), 1),
-                _record(0, 1, found("m-refused", "d-1", "coop-r", 0.4), 1),
-                _record(0, 2, found("m-b", "d-1", "coop-b", 0.4), 1),
+                record_of(0, 0, found("m-a", "d-1", "coop-a", 0.4), 1),
+                record_of(0, 1, found("m-refused", "d-1", "coop-r", 0.4), 1),
+                record_of(0, 2, found("m-b", "d-1", "coop-b", 0.4), 1),
             ]
         }
     )
@@ -312,7 +211,7 @@ def test_matches_found_rescored_and_retracted_in_one_batch_end_as_the_last_says(
     ]
     handler.handle_batch(batch)
     assert _live(database) == {"m-1": 0.7, "m-3": 0.6}
-    assert _stored(database) == {"m-1", "m-2", "m-3"}
+    assert stored_match_ids(database) == {"m-1", "m-2", "m-3"}
 
     handler.handle_batch(batch)  # redelivered: nothing changes
     handler.handle_batch(batch[::-1])  # even out of order: the newest event wins
@@ -385,8 +284,8 @@ def test_the_collector_is_paused_while_a_poll_is_handled_then_restored(
     database: Database, broker: FakeKafkaConsumer
 ) -> None:
     handler = CollectorWatcher(database, [SourcingMatches(businesses_orm.sourcing_matches)])
-    broker.polls.append({P0: [_record(0, 1, found("m-a", "d-1", "coop-a", 0.4), 1)]})
-    broker.polls.append({P0: [_record(0, 2, found("m-b", "d-1", "coop-b", 0.5), 1)]})
+    broker.polls.append({P0: [record_of(0, 1, found("m-a", "d-1", "coop-a", 0.4), 1)]})
+    broker.polls.append({P0: [record_of(0, 2, found("m-b", "d-1", "coop-b", 0.5), 1)]})
     consumer = _consumer(handler, FakeProducer())
     assert gc.isenabled()
     assert consumer.poll_once() == 1
@@ -405,7 +304,7 @@ def test_the_collector_is_restored_when_handling_fails(
     database: Database, broker: FakeKafkaConsumer
 ) -> None:
     handler = CountingHandler(database, [Crasher()])
-    broker.polls.append({P0: [_record(0, 1, found("m-a", "d-1", "coop-a", 0.4), 1)]})
+    broker.polls.append({P0: [record_of(0, 1, found("m-a", "d-1", "coop-a", 0.4), 1)]})
     consumer = _consumer(handler, FakeProducer())
     with pytest.raises(ConnectionError):
         consumer.poll_once()

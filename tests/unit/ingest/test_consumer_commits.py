@@ -5,8 +5,6 @@ again when one fails, synchronous on close, never for partitions the group took 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,23 +13,21 @@ from kafka.errors import KafkaError
 from sqlalchemy.orm import Session
 
 from services.businesses import orm as businesses_orm
-from services.businesses.service import SPEC as BUSINESSES
 from shared.contract.envelope import Envelope
 from shared.contract.events import SourcingMatchFound
-from shared.kafka import consumer as consumer_module
 from shared.kafka.consumer import EventConsumer
 from shared.storage.database import Database
 from shared.storage.projections import ProjectingHandler
 from shared.storage.sourcing_matches import SourcingMatches
-from tests.unit.ingest.read_models import found, migrated
-from tests.unit.ingest.test_batched_projections import (
+from tests.unit.ingest.kafka_stand_ins import (
     P0,
     P1,
     FakeKafkaConsumer,
     FakeProducer,
-    _record,
-    _stored,
+    record_of,
+    stored_match_ids,
 )
+from tests.unit.ingest.read_models import found
 
 
 class CrashOn:
@@ -44,20 +40,6 @@ class CrashOn:
         payload = envelope.payload
         if isinstance(payload, SourcingMatchFound) and payload.match_id == self._match_id:
             raise ConnectionError("database is down")
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    database = migrated(BUSINESSES, tmp_path)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
-def broker(monkeypatch: pytest.MonkeyPatch) -> FakeKafkaConsumer:
-    fake = FakeKafkaConsumer()
-    monkeypatch.setattr(consumer_module, "KafkaConsumer", lambda *topics, **options: fake)
-    return fake
 
 
 def _consumer(database: Database, *projections: Any) -> EventConsumer:
@@ -73,8 +55,8 @@ def _offset(offset: int) -> OffsetAndMetadata:
 
 def _two_partitions(first: int = 0) -> dict[TopicPartition, list[Any]]:
     return {
-        P0: [_record(0, first, found(f"m-{first}", "d-1", "c-1", 0.5), 1)],
-        P1: [_record(1, first, found(f"m-{first}-b", "d-1", "c-2", 0.5), 1)],
+        P0: [record_of(0, first, found(f"m-{first}", "d-1", "c-1", 0.5), 1)],
+        P1: [record_of(1, first, found(f"m-{first}-b", "d-1", "c-2", 0.5), 1)],
     }
 
 
@@ -82,8 +64,8 @@ def test_an_async_commit_never_names_a_record_that_was_not_stored(
     database: Database, broker: FakeKafkaConsumer
 ) -> None:
     broker.answer_commits = False  # the broker has not answered yet
-    broker.polls.append({P0: [_record(0, 0, found("m-a", "d-1", "c-1", 0.5), 1)]})
-    broker.polls.append({P0: [_record(0, 1, found("m-down", "d-1", "c-1", 0.5), 1)]})
+    broker.polls.append({P0: [record_of(0, 0, found("m-a", "d-1", "c-1", 0.5), 1)]})
+    broker.polls.append({P0: [record_of(0, 1, found("m-down", "d-1", "c-1", 0.5), 1)]})
     consumer = _consumer(database, CrashOn("m-down"))
 
     assert consumer.poll_once() == 1
@@ -96,7 +78,7 @@ def test_an_async_commit_never_names_a_record_that_was_not_stored(
     # The stored record's offset, synchronously at the close; never the failed one's.
     assert broker.sync_commits == [{P0: _offset(1)}]
     assert all(offsets[P0].offset <= 1 for offsets in broker.commits)
-    assert _stored(database) == {"m-a"}
+    assert stored_match_ids(database) == {"m-a"}
     assert broker.closed
 
 
@@ -161,7 +143,7 @@ def test_a_later_poll_commits_the_newer_offsets_of_every_partition_not_yet_answe
 ) -> None:
     broker.answer_commits = False
     broker.polls.append(_two_partitions(0))
-    broker.polls.append({P0: [_record(0, 1, found("m-next", "d-1", "c-1", 0.5), 1)]})
+    broker.polls.append({P0: [record_of(0, 1, found("m-next", "d-1", "c-1", 0.5), 1)]})
     consumer = _consumer(database)
     consumer.poll_once()
     consumer.poll_once()
