@@ -40,3 +40,12 @@ def broker(state: Path) -> Iterator[str]:
         yield f"127.0.0.1:{port}"
     finally:
         subprocess.run(["bash", str(KAFKA_SCRIPT), "stop"], env=env, check=False)
+
+
+def broker_pid(state: Path) -> int | None:
+    """The pid of the broker ``broker(state)`` started (None for an external one), to read its
+    CPU time: ``deploy/kafka/kafka.sh`` keeps it in the state folder."""
+    try:
+        return int((state / "kafka" / "kafka.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None

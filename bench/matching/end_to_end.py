@@ -55,7 +55,7 @@ import httpx
 import numpy as np
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
-from bench.broker import broker, free_port
+from bench.broker import broker, broker_pid, free_port
 from bench.http_client import ConnectionPool
 from bench.matching import synthetic
 from bench.matching.contract_events import cooperative_registered, demand_posted
@@ -458,6 +458,7 @@ async def api_load(
     rate: float,
     args: argparse.Namespace,
     worker_pid: int,
+    roles_elsewhere: dict[str, int],
 ) -> None:
     count = int(rate * args.api_seconds)
     rng = np.random.default_rng(int(rate) + 7)
@@ -486,7 +487,7 @@ async def api_load(
             plan.append(_outgoing(workload._profile_update(rng), COOPERATIVES.name))
     host, port = url.removeprefix("http://").split(":")
     client = ConnectionPool(host, int(port), token, size=args.api_connections)
-    pids = {**service_pids(), "worker": worker_pid}
+    pids = {**service_pids(), "worker": worker_pid, **roles_elsewhere}
     cpu_before = {role: cpu_seconds(pid) for role, pid in pids.items()}
     cpu_before["load generator"] = time.process_time()
     tasks = []
@@ -538,6 +539,9 @@ async def api_load(
         )
         + "\n  CPU share of a core while it ran: "
         + ", ".join(f"{role} {seconds / elapsed:.0%}" for role, seconds in cpu.items())
+        + f"\n  CPU per event ({count:,} events): "
+        + ", ".join(f"{role} {seconds / count * 1000:.2f} ms" for role, seconds in cpu.items())
+        + f"; in all {sum(cpu.values()) / count * 1000:.2f} ms"
     )
 
 
@@ -578,6 +582,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ketnoi-bench-") as folder:
         state = Path(folder)
         with broker(state / "broker") as servers:
+            pid = broker_pid(state / "broker")
+            kafka = {"broker": pid} if pid is not None else {}
             ensure_topics(KafkaSettings(bootstrap_servers=servers))
             producer = make_producer(servers)
             catalogue = workload.catalogue(args.open_demands)
@@ -608,7 +614,15 @@ def main() -> None:
                         for rate in (float(r) for r in args.api_rates.split(",")):
                             asyncio.run(
                                 api_load(
-                                    servers, url, token, producer, workload, rate, args, worker.pid
+                                    servers,
+                                    url,
+                                    token,
+                                    producer,
+                                    workload,
+                                    rate,
+                                    args,
+                                    worker.pid,
+                                    kafka,
                                 )
                             )
             producer.close()

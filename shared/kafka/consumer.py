@@ -152,8 +152,8 @@ class EventConsumer:
     def _committed(self, offsets: dict[TopicPartition, OffsetAndMetadata], result: object) -> None:
         self._commits_in_flight -= 1
         if isinstance(result, BaseException):
-            # Kept as uncommitted: the next commit sends them again, and the revocation or the
-            # close commits them synchronously.
+            # Kept as uncommitted: the next commit sends them again, or the close commits them
+            # synchronously (a revocation drops them: the next owner stores them again).
             log.warning("offset commit failed (will retry): %s", result)
             return
         self._forget(offsets)
