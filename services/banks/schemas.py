@@ -132,6 +132,10 @@ class LeadPublic(ApiModel):
     reasons: list[Reason]
     cooperative: CooperativeSummary | None = Field(description="null until its profile arrives")
     credit_need: CreditNeedSummary | None = Field(description="null until the need arrives")
+    retracted: bool = Field(
+        description="the scoring service withdrew it (it no longer holds); it can no longer be "
+        "decided. Only reading a lead by its id shows one"
+    )
     decision: LeadDecision | None
     decision_reason: str
     decided_at: datetime | None

@@ -56,6 +56,7 @@ def _leads_public(session: Session, ranked: list[tuple[LeadRow, int]]) -> list[L
                 "loan_product_name": products.get(row.loan_product_id),
                 "cooperative": summary(CooperativeSummary, profiles.get(row.cooperative_id)),
                 "credit_need": summary(CreditNeedSummary, needs.get(row.credit_need_id)),
+                "retracted": row.retracted,
                 "decision": row.decision,
                 "decision_reason": row.decision_reason,
                 "decided_at": row.decided_at,

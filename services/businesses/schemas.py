@@ -9,7 +9,14 @@ from typing import Any
 from pydantic import Field, ValidationInfo, field_validator
 
 from shared.contract.events import Recurrence
-from shared.contract.values import LongText, Reason, RequiredCertification, ShortText, Vnd
+from shared.contract.values import (
+    CertificationKind,
+    LongText,
+    Reason,
+    RequiredCertification,
+    ShortText,
+    Vnd,
+)
 from shared.storage.directory import CooperativeSummary
 from shared.web.schemas import ApiModel, Place, QuantityIn, json_schema_examples
 
@@ -40,6 +47,24 @@ class DemandIn(ApiModel):
     delivery_until: date
     price_min_vnd: Vnd | None = Field(default=None, description="per unit of the quantity")
     price_max_vnd: Vnd | None = Field(default=None, description="per unit of the quantity")
+
+    @field_validator("required_certifications")
+    @classmethod
+    def _one_requirement_per_kind(
+        cls, required: list[RequiredCertification]
+    ) -> list[RequiredCertification]:
+        # Stars on another kind would be stored and silently ignored by the matching, and a
+        # kind asked twice is repeated in every match's reasons.
+        seen: set[CertificationKind] = set()
+        for position, requirement in enumerate(required):
+            if requirement.min_stars is not None and requirement.kind is not CertificationKind.OCOP:
+                raise ValueError(f"required_certifications[{position}]: only OCOP has stars")
+            if requirement.kind in seen:
+                raise ValueError(
+                    f"required_certifications[{position}]: {requirement.kind.value} appears twice"
+                )
+            seen.add(requirement.kind)
+        return required
 
     @field_validator("delivery_until")
     @classmethod

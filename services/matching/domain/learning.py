@@ -107,9 +107,17 @@ def train_model(
             f"need at least 4 {baseline.kind} examples with both good and bad outcomes, "
             f"have {len(chosen)} ({int(labels.sum())} good)"
         )
+    groups = np.array([e.query_id for e in chosen])
+    if len(set(groups)) < 2:
+        # The model is judged on whole lists held out of training (a bank's leads, a
+        # demand's matches): with one list there is nothing to judge it on.
+        lists = "banks' leads" if baseline.kind == "lead" else "demands' matches"
+        raise ValueError(
+            f"need feedback on at least 2 ranked lists ({lists}) to hold one out for "
+            f"evaluation, have 1 ({groups[0]})"
+        )
     features = baseline.features
     x = _matrix(chosen, features)
-    groups = np.array([e.query_id for e in chosen])
     splitter = GroupShuffleSplit(n_splits=1, test_size=held_out_share, random_state=seed)
     train_rows, test_rows = next(splitter.split(x, labels, groups))
     ndcg_learned = ndcg_baseline = float("nan")

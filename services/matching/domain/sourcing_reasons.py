@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from functools import cache
 
 from services.matching.domain.model import (
     CERTIFICATION_NAMES,
     Amount,
+    Certificate,
     Demand,
     ProductOffer,
     RequiredCertificate,
@@ -23,6 +25,8 @@ from services.matching.domain.wording import (
     number_en,
     number_vi,
     percent,
+    unit_en,
+    unit_vi,
 )
 
 
@@ -135,9 +139,10 @@ class DemandReasons:
         if have.unit != need.unit:
             return Reason(
                 "capacity_other_unit",
-                f"Capacity is given in {have.unit}, the demand in {need.unit}; "
+                f"Capacity is given in {unit_en(have.unit)}, the demand in {unit_en(need.unit)}; "
                 "it cannot be compared",
-                f"Năng lực tính theo {have.unit}, nhu cầu theo {need.unit}; không so sánh được",
+                f"Năng lực tính theo {unit_vi(have.unit)}, nhu cầu theo {unit_vi(need.unit)}; "
+                "không so sánh được",
             )
         share = have.value / need.value
         if share >= 1:
@@ -170,7 +175,7 @@ class DemandReasons:
             en = ", ".join(name for name, _ in valid)
             vi = ", ".join(name for _, name in valid)
             return Reason("certified", f"Certified: {en}", f"Đã có chứng nhận: {vi}")
-        return UNCERTIFIED
+        return certificates_lapse(offer.certificates, until)
 
     def place(self, district: str) -> Reason:
         return place_fit(district, self.demand.delivery_place)
@@ -183,6 +188,22 @@ class DemandReasons:
 
 
 UNCERTIFIED = Reason("uncertified", "Holds no certification", "Chưa có chứng nhận nào")
+
+
+def certificates_lapse(certificates: Iterable[Certificate], until: date) -> Reason:
+    """Certificates held, none of them valid to the end of delivery: scored as uncertified,
+    but the cooperative does hold them and needs to hear that renewing would count."""
+    held = list(certificates)
+    names = sorted({CERTIFICATION_NAMES.get(c.kind, (c.kind, c.kind)) for c in held})
+    en = ", ".join(name for name, _ in names)
+    vi = ", ".join(name for _, name in names)
+    last = max(c.expires_on for c in held)
+    return Reason(
+        "certificates_lapse",
+        f"Certified ({en}) only until {date_en(last)}, before delivery ends on {date_en(until)}",
+        f"Chứng nhận {vi} chỉ còn hiệu lực đến {date_vi(last)}, "
+        f"trước khi kết thúc giao hàng ngày {date_vi(until)}",
+    )
 
 
 def _certificates_held(required: tuple[RequiredCertificate, ...]) -> Reason | None:

@@ -28,6 +28,14 @@ def number_vi(value: float) -> str:
     return number_en(value).replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
+def unit_en(unit: str) -> str:
+    return _UNIT_WORDS.get(unit, (unit, unit))[0]
+
+
+def unit_vi(unit: str) -> str:
+    return _UNIT_WORDS.get(unit, (unit, unit))[1]
+
+
 def amount_en(amount: Amount) -> str:
     if amount.unit == "kg" and amount.value >= 1000:
         return f"{number_en(amount.value / 1000)} t"

@@ -105,6 +105,18 @@ BAD_DEMANDS = [
         "greater than or equal to 3",
         id="ocop-2-stars",
     ),
+    pytest.param(
+        {"required_certifications": [{"kind": "vietgap", "min_stars": 4}]},
+        "required_certifications",
+        "required_certifications[0]: only OCOP has stars",
+        id="stars-not-ocop",
+    ),
+    pytest.param(
+        {"required_certifications": [{"kind": "vietgap"}, {"kind": "vietgap"}]},
+        "required_certifications",
+        "required_certifications[1]: vietgap appears twice",
+        id="same-certification-twice",
+    ),
 ]
 
 

@@ -393,4 +393,8 @@ def test_ranks_are_worked_out_when_read(
     )
     one = deployment.banks.client.get(f"/v1/leads/{leads[2].lead_id}", headers=headers)
     assert one.status_code == 200, one.text
-    assert one.json()["rank"] == 2
+    assert (one.json()["rank"], one.json()["retracted"]) == (2, False)
+    # A retracted lead is still served by id, and says so: it can no longer be decided.
+    gone = deployment.banks.client.get(f"/v1/leads/{leads[-1].lead_id}", headers=headers)
+    assert gone.status_code == 200, gone.text
+    assert gone.json()["retracted"] is True

@@ -58,6 +58,28 @@ def test_training_without_both_outcomes_is_refused() -> None:
         train_model(only_good, HANDSET_LEAD, "lead-lr-0001")
 
 
+def test_one_banks_decisions_alone_are_refused_with_what_is_missing(tmp_path: Path) -> None:
+    # A bank's leads are one ranked list, and the model is judged on lists held out of
+    # training: with a single bank deciding, the command says so (it used to print sklearn's
+    # "With n_samples=1, test_size=0.25 ... the resulting train set will be empty").
+    decisions = [
+        FeedbackExample(
+            "lead",
+            "org-agribank",
+            f"lead-{i}",
+            dict.fromkeys(HANDSET_LEAD.features, 0.5),
+            2 * (i % 2),
+        )
+        for i in range(8)
+    ]
+    with pytest.raises(ValueError, match=r"at least 2 ranked lists \(banks' leads\)"):
+        train_model(decisions, HANDSET_LEAD, "lead-lr-0001")
+    printed: list[str] = []
+    assert commands.train(decisions, tmp_path, echo=printed.append) == []
+    assert "lead: not trained: need feedback on at least 2 ranked lists" in printed[1]
+    assert model_store.load_latest(tmp_path, "lead") is None
+
+
 def test_ndcg_at_5_rewards_putting_relevant_items_first() -> None:
     relevance = np.array([3.0, 0.0, 0.0])
     assert ndcg_at_5([(relevance, np.array([0.9, 0.5, 0.1]))]) == pytest.approx(1.0)

@@ -100,6 +100,20 @@ def test_a_certificate_expiring_before_delivery_ends_excludes_with_the_dates() -
     assert "29/06/2026" in reason.vi
 
 
+def test_a_certificate_lapsing_during_delivery_is_not_called_no_certification() -> None:
+    # Without a requirement the pair still matches, at the uncertified score; the reason says
+    # the certificate lapses before delivery ends, not that the cooperative holds none.
+    engine = MatchingEngine()
+    lapsing = certified("organic", date(2026, 5, 31))
+    engine.upsert_cooperative(cooperative("c1", offer(certificates=(lapsing,))))
+    [match] = engine.upsert_demand(demand(delivery_until=date(2026, 6, 30))).matches
+    assert match.components["certification"] == 0.5
+    [reason] = [r for r in match.reasons if r.code.startswith(("cert", "uncert"))]
+    assert reason.code == "certificates_lapse"
+    assert "organic" in reason.en and "2026-05-31" in reason.en and "2026-06-30" in reason.en
+    assert "hữu cơ" in reason.vi and "31/05/2026" in reason.vi and "30/06/2026" in reason.vi
+
+
 def test_ocop_stars_below_the_requirement_exclude() -> None:
     engine = MatchingEngine()
     engine.upsert_cooperatives(
@@ -156,6 +170,9 @@ def test_capacity_in_another_unit_counts_nothing() -> None:
     [match] = engine.matches_for("d1")
     assert match.components["capacity"] == 0.0
     assert match.reasons[1].code == "capacity_other_unit"
+    # In the users' words, not the unit codes ("Năng lực tính theo litre").
+    assert match.reasons[1].en.startswith("Capacity is given in litres, the demand in kg")
+    assert match.reasons[1].vi.startswith("Năng lực tính theo lít, nhu cầu theo kg")
 
 
 def test_harvest_outside_the_delivery_window_lowers_the_season_component() -> None:
