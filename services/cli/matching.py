@@ -46,8 +46,17 @@ def train_command(
         Path | None,
         typer.Option(help="Where models are saved (default: KETNOI_MODELS_DIR)."),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Save the model even if it ranks the held-out decisions worse than the model "
+            "in use, or they cannot judge it.",
+        ),
+    ] = False,
 ) -> None:
-    """Learn score weights from feedback; save them as the next model version.
+    """Learn score weights from feedback; save them as the next model version if they rank
+    held-out decisions no worse than the model in use.
 
     The workers score with the newest version once they see it (KETNOI_MODELS_CHECK_SECONDS).
     """
@@ -59,7 +68,9 @@ def train_command(
         raise typer.Exit(1)
     examples = read_examples(*files)
     console.print(f"{len(examples)} feedback examples from {len(files)} file(s)")
-    reports = commands.train(examples, models_dir or settings.models_path, echo=console.print)
+    reports = commands.train(
+        examples, models_dir or settings.models_path, echo=console.print, force=force
+    )
     if not reports:
         raise typer.Exit(1)
 

@@ -2,7 +2,8 @@
 
 - ``evaluate``: matching quality on the labelled set (NDCG@5, exclusions, eligibility);
 - ``train``: learn score weights from feedback, print NDCG@5 on held-out decisions, save the
-  model as the next version in a models directory;
+  model as the next version in a models directory when it ranks them no worse than the model
+  in use;
 - ``explain``: which eligibility rules a credit need fails, product by product, and what
   would make it eligible.
 """
@@ -32,10 +33,16 @@ def evaluate(echo: Printer = print) -> EvaluationReport:
 
 
 def train(
-    feedback: Path | Iterable[FeedbackExample], models_dir: Path, echo: Printer = print
+    feedback: Path | Iterable[FeedbackExample],
+    models_dir: Path,
+    echo: Printer = print,
+    force: bool = False,
 ) -> list[TrainingReport]:
-    """Train a model per kind (sourcing, lead) that has enough feedback; each model is saved
-    as the next version in ``models_dir`` and compared with the model in use before it."""
+    """Train a model per kind (sourcing, lead) that has enough feedback and compare it with
+    the model in use on held-out lists. It is saved as the next version in ``models_dir``
+    (which the workers then score with) only if it ranks them no worse, or with ``force``: a
+    few decisions can teach weights that push the best cooperatives out of every list.
+    Returns the reports of the models saved."""
     examples = read_examples(feedback) if isinstance(feedback, Path) else list(feedback)
     reports: list[TrainingReport] = []
     for handset in (HANDSET_SOURCING, HANDSET_LEAD):
@@ -46,18 +53,33 @@ def train(
         except ValueError as error:
             echo(f"{kind}: not trained: {error}")
             continue
-        path = model_store.save_model(report.model, models_dir)
         weights = ", ".join(
             f"{name} {weight:+.2f}"
             for name, weight in zip(report.model.features, report.model.weights, strict=True)
         )
-        echo(
-            f"{kind}: {report.model.version} from {report.model.trained_on} examples, "
-            f"saved to {path}\n"
-            f"  weights: {weights}; intercept {report.model.intercept:+.2f}\n"
+        evaluation = (
             f"  NDCG@5 on {report.held_out_lists} held-out lists ({report.held_out_examples} "
             f"decisions): learnt {report.ndcg_learned:.3f}, "
             f"{baseline.version} {report.ndcg_baseline:.3f}"
+        )
+        if not (report.no_worse or force):
+            why = (
+                "it ranks the held-out lists worse than the model in use"
+                if report.judged
+                else "no held-out list has a relevant item and another to rank it against, "
+                "so it cannot be judged"
+            )
+            echo(
+                f"{kind}: {report.model.version} not saved: {why}; {baseline.version} stays in "
+                f"use (--force saves it anyway)\n"
+                f"  weights: {weights}; intercept {report.model.intercept:+.2f}\n{evaluation}"
+            )
+            continue
+        path = model_store.save_model(report.model, models_dir)
+        echo(
+            f"{kind}: {report.model.version} from {report.model.trained_on} examples, "
+            f"saved to {path}\n"
+            f"  weights: {weights}; intercept {report.model.intercept:+.2f}\n{evaluation}"
         )
         reports.append(report)
     return reports

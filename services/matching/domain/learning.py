@@ -9,6 +9,7 @@ training, next to the model it would replace on the same lists.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -53,6 +54,16 @@ class TrainingReport:
     train_examples: int
     held_out_examples: int
     held_out_lists: int
+
+    @property
+    def judged(self) -> bool:
+        """The held-out lists could rank something (NDCG@5 is a number for both models)."""
+        return not (math.isnan(self.ndcg_learned) or math.isnan(self.ndcg_baseline))
+
+    @property
+    def no_worse(self) -> bool:
+        """The learnt model ranked the held-out lists at least as well as the model in use."""
+        return self.judged and self.ndcg_learned >= self.ndcg_baseline
 
 
 def ndcg_at_5(lists: Iterable[tuple[np.ndarray, np.ndarray]]) -> float:

@@ -60,3 +60,22 @@ def test_train_without_feedback_says_so(ketnoi: typer.Typer, tmp_path: Path) -> 
     result = CliRunner().invoke(ketnoi, ["train", "--feedback", str(missing)])
     assert result.exit_code == 1
     assert "no feedback file" in result.output
+
+
+def test_train_keeps_a_model_it_cannot_judge_unless_forced(
+    ketnoi: typer.Typer, tmp_path: Path
+) -> None:
+    feedback, models = tmp_path / "feedback.jsonl", tmp_path / "models"
+    # One decision per demand: lists of one item, which rank nothing.
+    append_examples(feedback, [e for e in capacity_driven_feedback() if e.item_id.endswith("-0")])
+    command = ["train", "--feedback", str(feedback), "--models-dir", str(models)]
+
+    refused = CliRunner().invoke(ketnoi, command)
+    assert refused.exit_code == 1, refused.output
+    assert "sourcing-lr-0001 not saved" in refused.output
+    assert model_store.load_latest(models, "sourcing") is None
+
+    forced = CliRunner().invoke(ketnoi, [*command, "--force"])
+    assert forced.exit_code == 0, forced.output
+    saved = model_store.load_latest(models, "sourcing")
+    assert saved is not None and saved.version == "sourcing-lr-0001"

@@ -105,6 +105,72 @@ def test_train_command_saves_numbered_versions_and_prints_ndcg(tmp_path: Path) -
     assert model_store.models_in_use(tmp_path / "models") == (second.model, HANDSET_LEAD)
 
 
+def test_a_model_ranking_held_out_decisions_worse_than_the_one_in_use_is_not_saved(
+    tmp_path: Path,
+) -> None:
+    # The model in use ranks by capacity alone, which is exactly how these buyers graded their
+    # meetings (finely: 0 to 7): no learnt model can rank the held-out lists better, and this
+    # one (some weight on the other components) ranks them worse. The workers would switch to
+    # whatever is saved.
+    rng = np.random.default_rng(0)
+    graded_by_capacity = []
+    for q in range(80):
+        for i in range(8):
+            components = {name: float(rng.uniform()) for name in SOURCING_COMPONENTS}
+            graded_by_capacity.append(
+                FeedbackExample(
+                    "sourcing", f"d{q}", f"m{q}-{i}", components, int(components["capacity"] * 8)
+                )
+            )
+    models = tmp_path / "models"
+    by_capacity = ScoringModel(
+        kind="sourcing",
+        version="sourcing-lr-0001",
+        features=SOURCING_COMPONENTS,
+        weights=tuple(1.0 if name == "capacity" else 0.0 for name in SOURCING_COMPONENTS),
+        link="logistic",
+        trained_on=640,
+    )
+    model_store.save_model(by_capacity, models)
+    printed: list[str] = []
+
+    assert commands.train(graded_by_capacity, models, echo=printed.append) == []
+
+    assert printed[0].startswith(
+        "sourcing: sourcing-lr-0002 not saved: it ranks the held-out lists worse than the "
+        "model in use; sourcing-lr-0001 stays in use (--force saves it anyway)"
+    )
+    assert "learnt 0.9" in printed[0] and "sourcing-lr-0001 1.000" in printed[0]
+    assert model_store.load_latest(models, "sourcing") == by_capacity
+
+    [forced] = commands.train(graded_by_capacity, models, echo=printed.append, force=True)
+    assert model_store.load_latest(models, "sourcing") == forced.model
+    assert forced.model.version == "sourcing-lr-0002"
+
+
+def test_a_model_the_held_out_decisions_cannot_judge_is_not_saved(tmp_path: Path) -> None:
+    # One decision per demand (a meeting each, as after a first conference): a list of one
+    # item ranks nothing, so NDCG@5 is undefined and nothing shows the weights are any good.
+    outcomes = [
+        FeedbackExample(
+            "sourcing",
+            f"demand-{i}",
+            f"match-{i}",
+            {name: (i % 3) / 2 for name in SOURCING_COMPONENTS},
+            2 * (i % 2),
+        )
+        for i in range(12)
+    ]
+    printed: list[str] = []
+
+    assert commands.train(outcomes, tmp_path, echo=printed.append) == []
+
+    refusal = "sourcing: sourcing-lr-0001 not saved: no held-out list has a relevant item"
+    assert refusal in printed[0]
+    assert "learnt nan, sourcing-handset-1 nan" in printed[0]
+    assert model_store.load_latest(tmp_path, "sourcing") is None
+
+
 def test_the_engine_ranks_with_a_learnt_model_when_given_one() -> None:
     engine = MatchingEngine()
     engine.upsert_cooperatives(
