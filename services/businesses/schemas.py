@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -18,7 +18,12 @@ from shared.contract.values import (
     Vnd,
 )
 from shared.storage.directory import CooperativeSummary
-from shared.web.schemas import ApiModel, Place, QuantityIn, json_schema_examples
+from shared.web.schemas import ApiModel, Place, QuantityIn, json_schema_examples, province_today
+
+MAX_DELIVERY_AHEAD = timedelta(days=3653)  # ten years
+
+# Delivery in the coming months, whenever this runs: a window already past is refused.
+_EXAMPLE_FROM = (province_today().replace(day=1) + timedelta(days=32)).replace(day=1)
 
 DEMAND_EXAMPLE: dict[str, Any] = {
     "product": "Mực khô",
@@ -27,8 +32,8 @@ DEMAND_EXAMPLE: dict[str, Any] = {
     "recurrence": "monthly",
     "required_certifications": [{"kind": "ocop", "min_stars": 3}],
     "delivery_place": "dong-hoi",
-    "delivery_from": "2026-03-01",
-    "delivery_until": "2026-12-31",
+    "delivery_from": _EXAMPLE_FROM.isoformat(),
+    "delivery_until": (_EXAMPLE_FROM + timedelta(days=300)).isoformat(),
     "price_min_vnd": 450_000,
     "price_max_vnd": 600_000,
 }
@@ -72,6 +77,15 @@ class DemandIn(ApiModel):
         start = info.data.get("delivery_from")
         if isinstance(start, date) and until < start:
             raise ValueError(f"must not be before delivery_from ({start.isoformat()})")
+        # A window already over can match nobody; one decades long is a typing slip.
+        today = province_today()
+        if until < today:
+            raise ValueError(f"must not be in the past (today is {today.isoformat()})")
+        if until > today + MAX_DELIVERY_AHEAD:
+            latest = today + MAX_DELIVERY_AHEAD
+            raise ValueError(f"must be within ten years (by {latest.isoformat()})")
+        if isinstance(start, date) and until - start > MAX_DELIVERY_AHEAD:
+            raise ValueError("the delivery window must not be longer than ten years")
         return until
 
     @field_validator("price_max_vnd")

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler
@@ -15,6 +17,13 @@ from pydantic_core import CoreSchema
 
 from shared import reference
 from shared.contract.values import DistrictCode, PlaceCode, SectorCode, UnitCode
+
+PROVINCE_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def province_today() -> date:
+    """Today where the users are: a date a request calls past is past in Vietnam."""
+    return datetime.now(PROVINCE_TIME).date()
 
 
 class ApiModel(BaseModel):
@@ -52,7 +61,9 @@ class QuantityIn(ApiModel):
     """An amount and its unit; ``tấn``, ``tạ``, ``yến``, ``kg``, ``lít``, ``cái``… are accepted
     and stored as the unit's code."""
 
-    amount: float = Field(gt=0, le=1e12, allow_inf_nan=False, examples=[2.5])
+    # A thousandth of its unit at least (a gram, a millilitre): smaller amounts are typing
+    # slips, and ratios against them overflow.
+    amount: float = Field(ge=0.001, le=1e12, allow_inf_nan=False, examples=[2.5])
     unit: Unit = Field(examples=["tấn"])
 
 

@@ -50,6 +50,8 @@ CERTIFICATE_COLUMNS: tuple[str, ...] = tuple(
 """Columns of the expiry table: one per kind, and OCOP split by the stars it at least has, so
 that "OCOP 4 stars" is a column like any other."""
 
+NEED_FLOOR = np.float32(1e-6)  # base units (kg, l, piece) a month
+
 
 def certificate_column(required: RequiredCertificate) -> int:
     if required.kind == "ocop":
@@ -250,7 +252,11 @@ class SourcingScorer:
             kind=np.array(
                 [self.taxonomy.kind_index(self.demand_kind(d)) for d in demands], dtype=np.int32
             ),
-            need=np.array([d.monthly_need() for d in demands], dtype=np.float32),
+            # Floored at a millionth of the base unit: the contract allows any positive amount,
+            # and a need that rounds to 0 in float32 would divide by zero (the share caps at 1).
+            need=np.maximum(
+                np.array([d.monthly_need() for d in demands], dtype=np.float32), NEED_FLOOR
+            ),
             unit=np.array([units.index(d.quantity.unit) for d in demands], dtype=np.int16),
             place=np.array([self.places.index[d.delivery_place] for d in demands], np.int16),
             window=np.array([month_mask(d.delivery_months()) for d in demands], np.uint16),

@@ -95,8 +95,32 @@ BAD_DEMANDS = [
     pytest.param(
         {"quantity": {"amount": 0, "unit": "kg"}},
         "quantity.amount",
-        "greater than 0",
+        "greater than or equal to 0.001",
         id="zero-quantity",
+    ),
+    pytest.param(
+        {"quantity": {"amount": 1e-300, "unit": "kg"}},
+        "quantity.amount",
+        "greater than or equal to 0.001",
+        id="vanishing-quantity",
+    ),
+    pytest.param(
+        {"delivery_from": "2001-01-01", "delivery_until": "2001-02-01"},
+        "delivery_until",
+        "must not be in the past (today is ",
+        id="delivery-past",
+    ),
+    pytest.param(
+        {"delivery_until": "9999-12-31"},
+        "delivery_until",
+        "must be within ten years (by ",
+        id="delivery-centuries-ahead",
+    ),
+    pytest.param(
+        {"delivery_from": "0001-01-01"},
+        "delivery_until",
+        "the delivery window must not be longer than ten years",
+        id="delivery-since-year-one",
     ),
     pytest.param({"recurrence": "weekly"}, "recurrence", "monthly", id="recurrence"),
     pytest.param(

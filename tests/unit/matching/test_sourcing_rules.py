@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import date
 
 import pytest
@@ -173,6 +174,17 @@ def test_capacity_in_another_unit_counts_nothing() -> None:
     # In the users' words, not the unit codes ("Năng lực tính theo litre").
     assert match.reasons[1].en.startswith("Capacity is given in litres, the demand in kg")
     assert match.reasons[1].vi.startswith("Năng lực tính theo lít, nhu cầu theo kg")
+
+
+def test_a_vanishing_need_is_covered_by_any_capacity_without_a_division_by_zero() -> None:
+    # The contract takes any positive amount; 1e-300 t is 0 in the index's float32.
+    engine = MatchingEngine()
+    engine.upsert_cooperative(cooperative("c1", offer(tonnes=20.0)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "divide by zero" is a warning
+        engine.upsert_demand(demand(tonnes=1e-300))
+    [match] = engine.matches_for("d1")
+    assert match.components["capacity"] == 1.0
 
 
 def test_harvest_outside_the_delivery_window_lowers_the_season_component() -> None:
