@@ -1,4 +1,5 @@
-"""``ketnoi evaluate``, ``ketnoi train``, ``ketnoi explain``: the matching service's commands.
+"""``ketnoi evaluate``, ``train``, ``explain`` and ``explain-match``: the matching service's
+commands.
 
 The work is in ``services.matching.commands``; this module reads the command line, finds the
 files and the Kafka records the commands need, and prints.
@@ -14,14 +15,15 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from services.matching import commands
+from services.matching import commands, contract_mapping, model_store
+from services.matching.domain.engine import MatchingEngine
 from services.matching.feedback_file import read_examples
 from services.matching.log_reading import KafkaLogs
 from services.matching.settings import MatchingSettings
 from shared.contract import events as contract
 from shared.contract.envelope import ContractError, decode
 from shared.settings import KafkaSettings
-from shared.topics import COOPERATIVES, LOAN_PRODUCTS
+from shared.topics import COOPERATIVES, DEMANDS, LOAN_PRODUCTS
 
 matching_app = typer.Typer(help="Matching quality, learning from feedback, and explanations.")
 console = Console()
@@ -136,3 +138,49 @@ async def _explain_inputs(
                 products[payload.loan_product_id] = payload.model_dump(mode="json")
     cooperative = profiles.get(need[0]["cooperative_id"]) if need else None
     return need, cooperative, [p for p in products.values() if p is not None]
+
+
+@matching_app.command("explain-match")
+def explain_match_command(
+    demand_id: Annotated[str, typer.Argument(help="The sourcing demand.")],
+    cooperative_id: Annotated[str, typer.Argument(help="The cooperative asked about.")],
+    vietnamese: Annotated[bool, typer.Option("--vi/--en", help="Language of the reasons.")] = False,
+) -> None:
+    """Whether a cooperative's products are among a demand's matches, at which rank and why,
+    or which rules keep them out (a missing or lapsing certificate, another kind of product).
+
+    Read from Kafka, ranked with the workers' models (KETNOI_MODELS_DIR).
+    """
+    settings = MatchingSettings()
+    sourcing, lead = model_store.models_in_use(settings.models_path)
+    engine = MatchingEngine(sourcing_model=sourcing, lead_model=lead)
+    asyncio.run(_load_for_match(engine, demand_id, KafkaSettings()))
+    try:
+        text = commands.explain_match(
+            engine, demand_id, cooperative_id, language="vi" if vietnamese else "en"
+        )
+    except ValueError as error:
+        console.print(f"[red]{error} on Kafka[/red]")
+        raise typer.Exit(1) from None
+    typer.echo(text)  # plain: the lines are long and must not be re-wrapped
+
+
+async def _load_for_match(engine: MatchingEngine, demand_id: str, settings: KafkaSettings) -> None:
+    """Every cooperative's latest profile, then the demand's own events, into ``engine``."""
+    logs = KafkaLogs(settings, "ketnoi-explain-match")
+    with engine.deferred():  # ranked once, at the end
+        for topic, wanted in (
+            (COOPERATIVES.name, lambda p: isinstance(p, contract.CooperativeProfile)),
+            (DEMANDS.name, lambda p: getattr(p, "demand_id", None) == demand_id),
+        ):
+            async for batch in logs.read_to_end(topic):
+                for record in batch:
+                    try:
+                        envelope = decode(record.topic, record.value)
+                    except ContractError:
+                        continue  # the worker dead-letters it; it changes nothing here
+                    if wanted(envelope.payload):
+                        contract_mapping.apply_event(
+                            engine, envelope.payload, envelope.occurred_at.date()
+                        )
+    engine.settle()

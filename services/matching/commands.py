@@ -5,7 +5,9 @@
   model as the next version in a models directory when it ranks them no worse than the model
   in use;
 - ``explain``: which eligibility rules a credit need fails, product by product, and what
-  would make it eligible.
+  would make it eligible;
+- ``explain_match``: whether each product of a cooperative is among a demand's matches, at
+  which rank and why, or the rules that keep it out.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from services.matching import contract_mapping, model_store
 from services.matching.domain.eligibility import failed_rules
+from services.matching.domain.engine import MatchingEngine
 from services.matching.domain.learning import FeedbackExample, TrainingReport, train_model
 from services.matching.domain.scoring_model import HANDSET_LEAD, HANDSET_SOURCING
 from services.matching.evaluation.runner import EvaluationReport, format_report
@@ -115,4 +118,55 @@ def explain(
             reason = failure.reason.vi if vietnamese else failure.reason.en
             remedy = failure.remedy.vi if vietnamese else failure.remedy.en
             lines.append(f"    [{failure.rule}] {reason}. → {remedy}.")
+    return "\n".join(lines)
+
+
+def explain_match(
+    engine: MatchingEngine, demand_id: str, cooperative_id: str, language: str = "en"
+) -> str:
+    """Human-readable, for an organiser asked "why is this cooperative not proposed to that
+    buyer?": each of the cooperative's products, matched (rank, score, reasons) or not, with
+    the main reason and every hard rule it breaks (a missing or lapsing certificate, another
+    kind of product). ``engine`` holds the cooperatives and the open demand, settled."""
+    vietnamese = language == "vi"
+    demand, member = engine.demand(demand_id), engine.cooperative(cooperative_id)
+    if demand is None:
+        raise ValueError(f"no open demand {demand_id}")
+    if member is None:
+        raise ValueError(f"no cooperative {cooperative_id}")
+    ranked = engine.matches_for(demand_id)
+    lines = [f"{member.name} — {demand_id} ({demand.product})"]
+    if not member.products:
+        lines.append("  (chưa khai báo sản phẩm nào)" if vietnamese else "  (offers no product)")
+    exclusions = engine.exclusions(demand_id, cooperative_id)
+    for offer in member.products:
+        title = f"{offer.name} ({offer.product_id})"
+        found = next(
+            (
+                (rank, match)
+                for rank, match in enumerate(ranked, start=1)
+                if match.cooperative_id == cooperative_id and match.product_id == offer.product_id
+            ),
+            None,
+        )
+        if found is not None:
+            rank, match = found
+            verdict = (
+                f"khớp, hạng {rank}/{len(ranked)}, điểm " + f"{match.score:.2f}".replace(".", ",")
+                if vietnamese
+                else f"matched, #{rank} of {len(ranked)}, score {match.score:.2f}"
+            )
+            lines.append(f"✓ {title}: {verdict}")
+            lines.extend(f"    - {r.vi if vietnamese else r.en}" for r in match.reasons)
+            continue
+        refused = "không khớp" if vietnamese else "not matched"
+        rules = exclusions[offer.product_id]
+        if rules:  # each hard rule it breaks
+            lines.append(f"✗ {title}: {refused}")
+            lines.extend(
+                f"    [{rule.code}] {rule.vi if vietnamese else rule.en}" for rule in rules
+            )
+        else:  # it qualifies: too unlike the demand's text, or outranked
+            why = engine.why_not_matched(demand_id, cooperative_id, offer.product_id)
+            lines.append(f"✗ {title}: {refused}: {why.vi if vietnamese else why.en}")
     return "\n".join(lines)

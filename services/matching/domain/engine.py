@@ -549,6 +549,13 @@ class MatchingEngine:
             for offer in cooperative.products
         }
 
+    def demand(self, demand_id: str) -> Demand | None:
+        """The open demand, None when closed or unknown."""
+        return self._demands.get(demand_id)
+
+    def cooperative(self, cooperative_id: str) -> Cooperative | None:
+        return self._cooperatives.get(cooperative_id)
+
     def matches_for(self, demand_id: str) -> list[SourcingMatch]:
         """The demand's published matches, best first."""
         return sorted(self._matches.get(demand_id, {}).values(), key=lambda m: m.order)

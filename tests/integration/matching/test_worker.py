@@ -245,3 +245,40 @@ def test_explain_reads_the_need_its_profile_and_the_loan_products_from_kafka(
     assert any(line.startswith(f"✗ Vay vốn {run}-strict") for line in lines)
     assert any("[members]" in line and "Admit 38 more member(s)" in line for line in lines)
     assert not any(f"{run}-gone" in line for line in lines), "a withdrawn product is no offer"
+
+
+def test_explain_match_reads_the_profiles_and_the_demand_from_kafka(
+    kafka_settings: KafkaSettings,
+) -> None:
+    run = run_id()
+    member, business = f"{run}-coop", f"{run}-biz"
+    publish(
+        kafka_settings,
+        [
+            cooperative(
+                member,
+                product(f"{run}-honey", "Mật ong rừng", certifications=["vietgap"]),
+                product(f"{run}-plain-honey", "Mật ong hoa cà phê"),
+                product(f"{run}-sauce", "Nước mắm cá cơm", certifications=["vietgap"]),
+            ),
+            demand(f"{run}-demand", business, "mật ong rừng", 1.0, required=["vietgap"]),
+        ],
+    )
+    ketnoi = typer.Typer()
+    ketnoi.command("status")(lambda: None)
+    ketnoi.add_typer(matching_app)
+
+    result = CliRunner().invoke(ketnoi, ["explain-match", f"{run}-demand", member])
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == f"HTX {member} — {run}-demand (mật ong rừng)"
+    assert lines[1].startswith(f"✓ Mật ong rừng ({run}-honey): matched, #")
+    plain = lines.index(f"✗ Mật ong hoa cà phê ({run}-plain-honey): not matched")
+    assert lines[plain + 1].startswith("    [certificate_missing] ")
+    sauce = lines.index(f"✗ Nước mắm cá cơm ({run}-sauce): not matched")
+    assert lines[sauce + 1].startswith("    [product_kind_mismatch] ")
+
+    unknown = CliRunner().invoke(ketnoi, ["explain-match", f"{run}-no-such-demand", member])
+    assert unknown.exit_code == 1
+    assert f"no open demand {run}-no-such-demand" in unknown.output

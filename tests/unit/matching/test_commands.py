@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from services.matching.commands import explain
+from services.matching.commands import explain, explain_match
+from services.matching.domain.engine import MatchingEngine
+from tests.unit.matching.builders import certified, cooperative, demand, offer, required
 
 COOPERATIVE: dict[str, Any] = {
     "cooperative_id": "c5",
@@ -69,3 +71,68 @@ def test_explain_speaks_vietnamese_when_asked() -> None:
 def test_explain_refuses_a_need_of_another_cooperative() -> None:
     with pytest.raises(ValueError, match="c9's, not c5's"):
         explain({**NEED, "cooperative_id": "c9"}, [], COOPERATIVE, date(2026, 3, 1))
+
+
+def test_explain_match_says_which_products_match_at_which_rank_and_what_keeps_the_others_out() -> (
+    None
+):
+    engine = MatchingEngine()
+    engine.upsert_cooperatives(
+        [
+            cooperative(
+                "c1",
+                offer("Gạo hữu cơ", product_id="rice", certificates=(certified("organic"),)),
+                offer(
+                    "Gạo hữu cơ vụ đông",
+                    product_id="late-rice",
+                    certificates=(certified("organic", date(2026, 5, 31)),),
+                ),
+                offer("Nước mắm cá cơm", product_id="fish-sauce"),
+            ),
+            cooperative("c2", offer("Gạo hữu cơ", certificates=(certified("organic"),))),
+        ]
+    )
+    engine.upsert_demand(demand(product="gạo hữu cơ", required=(required("organic"),)))
+
+    text = explain_match(engine, "d1", "c1")
+
+    lines = text.splitlines()
+    assert lines[0] == "HTX c1 — d1 (gạo hữu cơ)"
+    assert lines[1].startswith("✓ Gạo hữu cơ (rice): matched, #")
+    assert " of 2, score " in lines[1]
+    assert any(line.startswith("    - ") for line in lines)
+    late = next(i for i, line in enumerate(lines) if "(late-rice)" in line)
+    assert lines[late] == "✗ Gạo hữu cơ vụ đông (late-rice): not matched"
+    assert lines[late + 1].startswith("    [certificate_expired] ")
+    assert "2026-06-30" in lines[late + 1] or "30 June 2026" in lines[late + 1]
+    sauce = next(i for i, line in enumerate(lines) if "(fish-sauce)" in line)
+    assert lines[sauce] == "✗ Nước mắm cá cơm (fish-sauce): not matched"
+    assert lines[sauce + 1].startswith("    [product_kind_mismatch] Offers fish sauce")
+    assert lines[sauce + 2] == "    [certificate_missing] Lacks the required organic certification"
+
+    vietnamese = explain_match(engine, "d1", "c1", language="vi").splitlines()
+    assert vietnamese[1].startswith("✓ Gạo hữu cơ (rice): khớp, hạng ")
+    assert ", điểm 0," in vietnamese[1]
+
+
+def test_explain_match_says_when_a_qualifying_product_is_outranked() -> None:
+    engine = MatchingEngine(top_k=1)
+    engine.upsert_cooperatives(
+        [cooperative("near", offer(), district="dong-hoi"), cooperative("far", offer())]
+    )
+    engine.upsert_demand(demand())
+
+    [line] = explain_match(engine, "d1", "far").splitlines()[1:]
+
+    assert line == "✗ Gạo hữu cơ (p1): not matched: Other cooperatives now fit the demand better"
+
+
+def test_explain_match_refuses_a_closed_demand_or_an_unknown_cooperative() -> None:
+    engine = MatchingEngine()
+    engine.upsert_cooperatives([cooperative("c1", offer())])
+    engine.upsert_demand(demand())
+    with pytest.raises(ValueError, match="no cooperative c9"):
+        explain_match(engine, "d1", "c9")
+    engine.close_demand("d1")
+    with pytest.raises(ValueError, match="no open demand d1"):
+        explain_match(engine, "d1", "c1")
