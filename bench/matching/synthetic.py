@@ -23,6 +23,11 @@ from services.matching.domain.model import (
 from services.matching.domain.taxonomy import ProductKind, default_taxonomy
 from services.matching.domain.vietnamese_text import fold
 from shared import reference
+from shared.province_time import province_today
+
+# Deliveries next year (certificates from the middle of this one), whenever this runs: the
+# worker closes demands whose delivery is over. Only the year moves; the data is the same.
+YEAR = province_today().year + 1
 
 DISTRICTS = sorted(reference.district_codes())
 PLACES = sorted(reference.places())
@@ -80,7 +85,7 @@ def cooperatives(count: int, seed: int = 1) -> list[Cooperative]:
             certificates = tuple(
                 Certificate(
                     kind=certificate,
-                    expires_on=date(2025, 6, 1) + timedelta(days=int(rng.integers(0, 1200))),
+                    expires_on=date(YEAR - 1, 6, 1) + timedelta(days=int(rng.integers(0, 1200))),
                     stars=int(rng.integers(3, 6)) if certificate == "ocop" else None,
                 )
                 for certificate in CERTIFICATES
@@ -126,7 +131,7 @@ def demands(count: int, seed: int = 2, prefix: str = "demand") -> list[Demand]:
             text = kind.synonyms[int(rng.integers(len(kind.synonyms)))]
             if rng.random() < 0.33:
                 text = fold(text)
-        start = date(2026, 1, 1) + timedelta(days=int(rng.integers(0, 300)))
+        start = date(YEAR, 1, 1) + timedelta(days=int(rng.integers(0, 300)))
         required = tuple(
             RequiredCertificate(c, int(rng.integers(3, 5)) if c == "ocop" else None)
             for c in ("vietgap", "ocop", "organic")

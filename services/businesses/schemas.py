@@ -17,8 +17,9 @@ from shared.contract.values import (
     ShortText,
     Vnd,
 )
+from shared.province_time import province_today
 from shared.storage.directory import CooperativeSummary
-from shared.web.schemas import ApiModel, Place, QuantityIn, json_schema_examples, province_today
+from shared.web.schemas import ApiModel, Place, QuantityIn, json_schema_examples
 
 MAX_DELIVERY_AHEAD = timedelta(days=3653)  # ten years
 

@@ -22,6 +22,7 @@ from services.matching.log_reading import KafkaLogs
 from services.matching.settings import MatchingSettings
 from shared.contract import events as contract
 from shared.contract.envelope import ContractError, decode
+from shared.province_time import province_today
 from shared.settings import KafkaSettings
 from shared.topics import COOPERATIVES, DEMANDS, LOAN_PRODUCTS
 
@@ -154,6 +155,7 @@ def explain_match_command(
     settings = MatchingSettings()
     sourcing, lead = model_store.models_in_use(settings.models_path)
     engine = MatchingEngine(sourcing_model=sourcing, lead_model=lead)
+    engine.expire_demands(province_today())  # as the workers do: a demand over is closed
     asyncio.run(_load_for_match(engine, demand_id, KafkaSettings()))
     try:
         text = commands.explain_match(

@@ -113,6 +113,11 @@ async def pick_up_new_models() -> None:
     await worker.refresh_models()
 
 
+@app.timer(3600.0)  # the day changes once; an hour late is soon enough to retract
+async def close_demands_delivered() -> None:
+    await worker.expire_demands()
+
+
 @signals.on_before_shutdown.connect
 async def close(_: Any, *__: Any, **___: Any) -> None:
     await worker.close()

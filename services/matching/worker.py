@@ -59,6 +59,7 @@ from services.matching.domain.proposals import LoanLead, MatchDelta, Retraction,
 from shared.collector import FreezingCollector
 from shared.contract import events as contract
 from shared.contract.envelope import ContractError, Envelope, decode, encode, wrap
+from shared.province_time import province_today
 from shared.topics import (
     COOPERATIVES,
     DEAD_LETTER,
@@ -169,8 +170,10 @@ class MatchingWorker:
         publisher: bytes = b"",
         collector: FreezingCollector | None = None,
         on_failure: Callable[[BaseException], object] = lambda _: None,
+        today: Callable[[], date] = province_today,
     ) -> None:
         self.engine = engine
+        self._today = today  # demands whose delivery ended before it are closed
         # Stamped on this process's records (``PUBLISHER_HEADER``): it skips them when it reads
         # the sourcing topic back, having noted them as it published them.
         self.publisher = publisher
@@ -487,6 +490,9 @@ class MatchingWorker:
             self._forget(self._owned - wanted)
             new = wanted - self._owned
             self._owned = wanted
+            # Before the replay, so demands already over are never ranked; what this changes
+            # for demands held already, ``reconcile`` publishes below.
+            self.engine.expire_demands(self._today())
             replayed = await self._replay(new)
             if generation != self._generation or self._closed:
                 return
@@ -563,6 +569,16 @@ class MatchingWorker:
             if examples:
                 found.append((str(envelope.event_id), examples))
         return found
+
+    # --- days ----------------------------------------------------------------------------
+
+    async def expire_demands(self) -> None:
+        """Close the demands whose delivery ended before today (the province's date), and
+        publish the retraction of their matches. Called every hour; a no-op within a day."""
+        async with self._state:
+            await self._publish(self.engine.expire_demands(self._today()))
+        if self._dirty:
+            await self._publish_pending()
 
     # --- models ---------------------------------------------------------------------------
 

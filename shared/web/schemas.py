@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler
@@ -17,13 +15,6 @@ from pydantic_core import CoreSchema
 
 from shared import reference
 from shared.contract.values import DistrictCode, PlaceCode, SectorCode, UnitCode
-
-PROVINCE_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def province_today() -> date:
-    """Today where the users are: a date a request calls past is past in Vietnam."""
-    return datetime.now(PROVINCE_TIME).date()
 
 
 class ApiModel(BaseModel):

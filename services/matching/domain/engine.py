@@ -25,6 +25,7 @@ import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
@@ -199,6 +200,10 @@ class MatchingEngine:
         self._history: dict[str, _Published] = {}
         self._pending = _Pending()
         self._deferring = 0
+        # Demands whose delivery ends before this day are closed (``expire_demands``); and a
+        # closed one's last day, until its matches are retracted saying so.
+        self._expired_before: date | None = None
+        self._ended: dict[str, date] = {}
 
     # --- batches --------------------------------------------------------------------------
 
@@ -329,8 +334,14 @@ class MatchingEngine:
         return self.upsert_demands([demand])
 
     def upsert_demands(self, demands: Sequence[Demand]) -> MatchDelta:
-        """Post or update demands (the whole demand each time)."""
+        """Post or update demands (the whole demand each time). One whose delivery is over
+        (see ``expire_demands``) is closed instead."""
         latest = list({d.demand_id: d for d in demands}.values())
+        if self._expired_before is not None:
+            for demand in latest:
+                if demand.delivery_until < self._expired_before:
+                    self._end(demand)
+            latest = [d for d in latest if d.delivery_until >= self._expired_before]
         if not latest:
             return self._settled()
         for demand in latest:
@@ -342,13 +353,34 @@ class MatchingEngine:
         return self._settled()
 
     def close_demand(self, demand_id: str) -> MatchDelta:
+        self._close(demand_id)
+        return self._settled()
+
+    def _close(self, demand_id: str) -> None:
         if self._demands.pop(demand_id, None) is None:
-            return self._settled()
+            return
         self._demand_kinds.pop(demand_id, None)
         self._demand_table.remove(demand_id)
         self._entry.pop(demand_id, None)
         self._pending.demands.add(demand_id)
+
+    def expire_demands(self, today: date) -> MatchDelta:
+        """Close the demands whose delivery ended before ``today``, and from now on any posted
+        or updated so: a window that is over matches nobody, and its demand's state is not kept
+        for ever. Their matches are retracted, saying when delivery ended."""
+        if self._expired_before is None or today > self._expired_before:
+            self._expired_before = today
+        for demand in list(self._demands.values()):
+            if demand.delivery_until < self._expired_before:
+                self._end(demand)
         return self._settled()
+
+    def _end(self, demand: Demand) -> None:
+        # Kept until the next settle, which retracts any match of it published before (one a
+        # restart restores after replaying, say) with this reason, then forgets it.
+        self._ended[demand.demand_id] = demand.delivery_until
+        self._close(demand.demand_id)
+        self._pending.demands.add(demand.demand_id)
 
     # --- sourcing matches -----------------------------------------------------------------
 
@@ -378,6 +410,8 @@ class MatchingEngine:
             gone.extend(match for match_id, match in old.items() if match_id not in new)
             self._publish_matches(demand_id, old, new)
         retracted = self._retractions(gone)
+        for demand_id in wanted:
+            self._ended.pop(demand_id, None)  # its retractions said why, if it had matches
         flipped = sorted(c for c in involved if bool(self._matched.get(c)) != (c in before))
         return MatchDelta(tuple(found), (), tuple(retracted)), flipped
 
@@ -520,7 +554,10 @@ class MatchingEngine:
         """The main reason an offer is not (or no longer) among a demand's matches."""
         demand = self._demands.get(demand_id)
         if demand is None:
-            return sourcing_reasons.DEMAND_CLOSED
+            ended = self._ended.get(demand_id)
+            if ended is None:
+                return sourcing_reasons.DEMAND_CLOSED
+            return sourcing_reasons.delivery_over(ended)
         cooperative = self._cooperatives.get(cooperative_id)
         if cooperative is None:
             return sourcing_reasons.COOPERATIVE_REMOVED

@@ -265,6 +265,16 @@ def group_proposal(partner_count: int, together: Amount, demand: Demand) -> Reas
 DEMAND_CLOSED = Reason(
     "demand_closed", "The business closed the demand", "Doanh nghiệp đã đóng nhu cầu"
 )
+
+
+def delivery_over(last_day: date) -> Reason:
+    return Reason(
+        "delivery_over",
+        f"The demand's delivery ended on {date_en(last_day)}",
+        f"Thời gian giao hàng của nhu cầu đã kết thúc ngày {date_vi(last_day)}",
+    )
+
+
 COOPERATIVE_REMOVED = Reason(
     "cooperative_removed",
     "The cooperative's profile was removed",

@@ -4,6 +4,7 @@ poison records to the dead-letter topic. The worker runs as its own process."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 import typer
@@ -28,6 +29,7 @@ from tests.integration.matching.harness import (
     Worker,
     latest,
     mentions,
+    partition_of,
     publish,
     publish_raw,
     read_all,
@@ -116,6 +118,41 @@ def test_a_fitting_cooperative_is_matched_with_reasons_and_retracted_when_the_de
         kafka_settings,
         [closed(plain, f"{run}-buyer")]
         + [cooperative(c, updated=True) for c in (certified, uncertified)],
+    )
+
+
+def test_a_demand_whose_delivery_is_over_is_never_matched(
+    kafka_settings: KafkaSettings, module_worker: Worker
+) -> None:
+    run = run_id()
+    member, fresh = f"{run}-coop", f"{run}-fresh"
+    # On the fresh demand's partition, before it: handled by the time its match is out.
+    over = next(
+        f"{run}-over-{n}"
+        for n in range(100)
+        if partition_of(f"{run}-over-{n}") == partition_of(fresh)
+    )
+    publish(
+        kafka_settings,
+        [
+            cooperative(member, product(f"{run}-p1", "Sâm bố chính")),
+            demand(over, f"{run}-buyer", "sâm bố chính", delivered_until=date(2026, 1, 31)),
+            demand(fresh, f"{run}-buyer", "sâm bố chính"),
+        ],
+    )
+    fresh_match = ids.sourcing_match_id(fresh, member, f"{run}-p1")
+
+    wait_for(
+        lambda: outputs(kafka_settings, SOURCING_MATCHES.name, run).get(fresh_match),
+        TIMEOUT,
+        "the fresh demand's match",
+    )
+
+    every = read_all(kafka_settings, SOURCING_MATCHES.name, mentions(run))
+    assert not [r for r in every if r.payload.demand_id == over], "a demand over was matched"
+    publish(
+        kafka_settings,
+        [closed(fresh, f"{run}-buyer"), cooperative(member, updated=True)],
     )
 
 

@@ -7,6 +7,11 @@ from datetime import date
 
 from shared.contract import events as contract
 from shared.contract.values import Certification, Quantity, RequiredCertification
+from shared.province_time import province_today
+
+# Deliveries from March to August next year, whenever the tests run: the worker closes demands
+# whose delivery is over.
+YEAR = province_today().year + 1
 
 
 def product(
@@ -22,7 +27,7 @@ def product(
         name=name,
         monthly_capacity=Quantity(amount=amount, unit=unit),
         certifications=[
-            Certification(kind=kind, expires_on=date(2031, 12, 31))  # type: ignore[arg-type]
+            Certification(kind=kind, expires_on=date(YEAR + 4, 12, 31))  # type: ignore[arg-type]
             for kind in certifications
         ],
     )
@@ -62,6 +67,7 @@ def demand(
     unit: str = "tan",
     place: str = "dong-hoi",
     required: Sequence[str] = (),
+    delivered_until: date | None = None,
 ) -> contract.SourcingDemandPosted:
     return contract.SourcingDemandPosted(
         demand_id=demand_id,
@@ -74,8 +80,8 @@ def demand(
             for kind in required
         ],
         delivery_place=place,
-        delivery_from=date(2027, 3, 1),
-        delivery_until=date(2027, 8, 31),
+        delivery_from=date(YEAR, 3, 1) if delivered_until is None else delivered_until,
+        delivery_until=date(YEAR, 8, 31) if delivered_until is None else delivered_until,
     )
 
 

@@ -85,6 +85,47 @@ def test_closing_a_demand_retracts_its_matches() -> None:
     assert not engine.close_demand("d1")
 
 
+def test_a_demand_whose_delivery_ended_is_closed_and_its_matches_retracted_saying_so() -> None:
+    engine, _ = loaded_engine()  # d1 delivers until 2026-06-30
+    assert not engine.expire_demands(date(2026, 6, 30)), "its last day still counts"
+    assert engine.demand("d1") is not None
+
+    delta = engine.expire_demands(date(2026, 7, 1))
+
+    assert {r.cooperative_id for r in delta.retractions} == {"c1", "c2"}
+    assert {(r.reason.code, r.reason.en) for r in delta.retractions} == {
+        ("delivery_over", "The demand's delivery ended on 2026-06-30")
+    }
+    assert engine.demand("d1") is None and engine.matches_for("d1") == []
+    # A day earlier does not bring the cut-off back.
+    assert not engine.expire_demands(date(2026, 6, 1))
+
+
+def test_a_demand_posted_with_its_delivery_over_is_never_matched() -> None:
+    engine, _ = loaded_engine()
+    engine.expire_demands(date(2026, 7, 1))
+    late = engine.upsert_demand(demand("d2", required=(required("organic"),)))
+    assert not late and engine.demand("d2") is None
+    coming = demand("d3", delivery_from=date(2026, 7, 1), delivery_until=date(2026, 9, 30))
+    assert {m.cooperative_id for m in engine.upsert_demand(coming).matches} == {"c1", "c2"}
+    # Moved into the past by an update, it is closed like the others.
+    moved = engine.upsert_demand(replace(coming, delivery_until=date(2026, 6, 15)))
+    assert {r.reason.code for r in moved.retractions} == {"delivery_over"}
+
+
+def test_after_a_restart_published_matches_of_an_ended_demand_are_retracted() -> None:
+    _, delta = loaded_engine()
+    restarted = MatchingEngine()
+    restarted.expire_demands(date(2026, 7, 1))  # the worker sets the day before replaying
+    with restarted.deferred():  # as the worker replays: ranked once, by ``reconcile``
+        restarted.upsert_cooperatives([cooperative("c1", offer(tonnes=12.0)), cooperative("c2")])
+        restarted.upsert_demand(demand(required=(required("organic"),)))
+    restarted.restore_published([*delta.matches])
+    again = restarted.reconcile()
+    assert {r.match_id for r in again.retractions} == {m.match_id for m in delta.matches}
+    assert {r.reason.code for r in again.retractions} == {"delivery_over"}
+
+
 def test_an_expired_certificate_in_a_changed_profile_retracts_with_that_reason() -> None:
     engine, _ = loaded_engine()
     expired = cooperative(

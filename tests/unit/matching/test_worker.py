@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from services.matching.worker import (
 from shared.collector import FreezingCollector
 from shared.contract import events as contract
 from shared.contract.envelope import decode, encode, wrap
+from shared.province_time import province_today
 from shared.topics import (
     COOPERATIVES,
     DEAD_LETTER,
@@ -38,6 +40,7 @@ from shared.topics import (
     SOURCING_MATCHES,
 )
 from tests.unit.matching.contract_events import (
+    YEAR,
     closed,
     cooperative,
     credit_need,
@@ -133,6 +136,7 @@ def make_worker(
     consumer: str = "test-matching",
     outlet: Outlet | None = None,
     collector: FreezingCollector | None = None,
+    today: Callable[[], date] = province_today,
 ) -> MatchingWorker:
     publisher = uuid.uuid4().hex.encode()
     return MatchingWorker(
@@ -144,6 +148,7 @@ def make_worker(
         feedback_path=tmp_path / "feedback.jsonl",
         publisher=outlet.publisher if outlet else publisher,
         collector=collector,
+        today=today,
     )
 
 
@@ -193,6 +198,29 @@ async def test_nothing_is_published_before_the_rebuild_then_each_match_once(
     found = topics.payloads(SOURCING_MATCHES.name)
     assert [p.match_id for p in found if isinstance(p, contract.SourcingMatchFound)] == [match_id]
     assert worker.ready.is_set()
+
+
+async def test_a_demand_whose_delivery_ended_is_closed_with_its_matches_retracted(
+    tmp_path: Path,
+) -> None:
+    topics = Topics()
+    demand_id, match_id = ginseng_market(topics)  # delivery until 31 August next year
+    topics.event(demand("d-over", "b1", "sâm bố chính", delivered_until=date(2026, 1, 31)))
+    day = [date(YEAR, 8, 31)]
+    worker = make_worker(topics, tmp_path, today=lambda: day[0])
+    await assign(worker, topics, {0, 1, 2})
+    found = [p for p in topics.payloads(SOURCING_MATCHES.name)]
+    assert [p.match_id for p in found] == [match_id], "a demand already over is never ranked"
+
+    await worker.expire_demands()  # still its last day
+    assert len(topics.payloads(SOURCING_MATCHES.name)) == 1
+    day[0] = date(YEAR, 9, 1)
+    await worker.expire_demands()
+
+    [retracted] = topics.payloads(SOURCING_MATCHES.name)[1:]
+    assert isinstance(retracted, contract.MatchRetracted)
+    assert (retracted.match_id, retracted.reason.code) == (match_id, "delivery_over")
+    assert worker.engine.demand(demand_id) is None
 
 
 async def test_a_restarted_worker_publishes_only_what_never_made_it_out(tmp_path: Path) -> None:
