@@ -11,7 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from shared.outbox.table import outbox_table
 from shared.storage.directory import directory_table
 from shared.storage.records import OwnedRecord
-from shared.storage.types import Json, UtcDateTime, service_metadata
+from shared.storage.types import Json, NullableJson, UtcDateTime, service_metadata
 from shared.web.idempotency import idempotency_table
 
 SERVICE = "banks"
@@ -53,6 +53,9 @@ class LeadRow(Base):
     scored: Mapped[dict[str, Any]] = mapped_column(Json, comment="the LoanLeadScored payload")
     retracted: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    retraction_reason: Mapped[dict[str, Any] | None] = mapped_column(
+        NullableJson, comment="the MatchRetracted reason (code, en, vi) while retracted"
+    )
     decision: Mapped[str | None] = mapped_column(String(16))
     decision_reason: Mapped[str] = mapped_column(Text)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -146,7 +146,8 @@ class Leads:
 
 
 class LeadsProjection:
-    """Stores ``LoanLeadScored`` by lead id and marks retracted leads; keeps decisions."""
+    """Stores ``LoanLeadScored`` by lead id and marks retracted leads, with the retraction's
+    reason (cleared when the lead is scored again); keeps decisions."""
 
     def __init__(self) -> None:
         table = cast(Table, LeadRow.__table__)
@@ -154,6 +155,7 @@ class LeadsProjection:
             table,
             table.c.lead_id,
             new_row={"decision": None, "decision_reason": "", "decided_at": None},
+            reason="retraction_reason",
         )
 
     def apply_all(self, session: Session, envelopes: Sequence[Envelope[Any]]) -> None:
@@ -164,7 +166,9 @@ class LeadsProjection:
             if isinstance(payload, LoanLeadScored):
                 changes.append(Change(payload.lead_id, at, self._values(payload)))
             elif isinstance(payload, MatchRetracted) and payload.match_kind == "lead":
-                changes.append(Change(payload.match_id, at, None))
+                changes.append(
+                    Change(payload.match_id, at, None, payload.reason.model_dump(mode="json"))
+                )
         self._latest.write(session, changes)
 
     @staticmethod
@@ -186,6 +190,7 @@ class LeadsProjection:
             row = session.get(LeadRow, payload.match_id)
             if row is not None and row.updated_at <= at:
                 row.retracted = True
+                row.retraction_reason = payload.reason.model_dump(mode="json")
                 row.updated_at = at
 
     @staticmethod
@@ -203,4 +208,5 @@ class LeadsProjection:
         row.score = lead.score
         row.scored = lead.model_dump(mode="json")
         row.retracted = False
+        row.retraction_reason = None
         row.updated_at = at

@@ -136,6 +136,17 @@ class LeadPublic(ApiModel):
         description="the scoring service withdrew it (it no longer holds); it can no longer be "
         "decided. Only reading a lead by its id shows one"
     )
+    retraction_reason: Reason | None = Field(
+        description="why the scoring service withdrew it, in English and Vietnamese; null while "
+        "the lead is live (and for a lead withdrawn before reasons were kept)",
+        examples=[
+            {
+                "code": "too_few_members",
+                "en": "Has 5 members; at least 7 are required",
+                "vi": "Có 5 thành viên; yêu cầu tối thiểu 7",
+            }
+        ],
+    )
     decision: LeadDecision | None
     decision_reason: str
     decided_at: datetime | None

@@ -57,6 +57,7 @@ def _leads_public(session: Session, ranked: list[tuple[LeadRow, int]]) -> list[L
                 "cooperative": summary(CooperativeSummary, profiles.get(row.cooperative_id)),
                 "credit_need": summary(CreditNeedSummary, needs.get(row.credit_need_id)),
                 "retracted": row.retracted,
+                "retraction_reason": row.retraction_reason,
                 "decision": row.decision,
                 "decision_reason": row.decision_reason,
                 "decided_at": row.decided_at,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from services.businesses import handlers, views
 from services.businesses.schemas import (
@@ -14,6 +14,7 @@ from services.businesses.schemas import (
     DemandPublic,
     DemandUpdate,
     MatchForDemand,
+    WithdrawnMatchForDemand,
 )
 from shared.identity.model import Caller, Role
 from shared.web.auth import require_role
@@ -25,6 +26,14 @@ from shared.web.schemas import IdInPath, LimitQuery, OffsetQuery
 
 Business = Annotated[Caller, Depends(require_role(Role.BUSINESS))]
 BusinessReader = Annotated[Caller, Depends(require_role(Role.BUSINESS, Role.ORGANISER))]
+
+WithdrawnQuery = Annotated[
+    bool,
+    Query(
+        description="true: the matches the scoring service withdrew, newest first, each with "
+        "when and why (`retraction_reason`); false (the default): the live matches"
+    ),
+]
 
 router = APIRouter(prefix="/demands", tags=["demands"], route_class=SessionScopedRoute)
 
@@ -99,11 +108,21 @@ def close_demand(
 
 @router.get(
     "/{demand_id}/matches",
-    response_model=list[MatchForDemand],
+    response_model=list[MatchForDemand] | list[WithdrawnMatchForDemand],
     responses=READING,
     summary="Cooperatives ranked for this demand (from the scoring service)",
+    description="The live matches, ranked: score, best first, ties by cooperative id then "
+    "product id. With `withdrawn=true`: the cooperatives the scoring service proposed and then "
+    "withdrew (a certificate lapsing before delivery ends, a product no longer offered…), "
+    "newest first, each with `retracted_at` and `retraction_reason` (code, en, vi).",
 )
 def list_matches(
-    demand_id: IdInPath, caller: BusinessReader, session: SessionDep, limit: LimitQuery = 20
-) -> list[MatchForDemand]:
+    demand_id: IdInPath,
+    caller: BusinessReader,
+    session: SessionDep,
+    limit: LimitQuery = 20,
+    withdrawn: WithdrawnQuery = False,
+) -> list[MatchForDemand] | list[WithdrawnMatchForDemand]:
+    if withdrawn:
+        return views.withdrawn_matches(session, caller, demand_id, limit)
     return views.matches(session, caller, demand_id, limit)

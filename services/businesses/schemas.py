@@ -153,3 +153,51 @@ class MatchForDemand(ApiModel):
     components: dict[str, float]
     reasons: list[Reason]
     cooperative: CooperativeSummary | None
+
+
+WITHDRAWN_MATCH_EXAMPLE: dict[str, Any] = {
+    "match_id": "m-6f1c2a9e0b7d4e12",
+    "cooperative_id": "coop-vinh-ninh",
+    "product_id": "gao-huu-co",
+    "product_name": "Gạo hữu cơ Vĩnh Ninh",
+    "partners": [],
+    "score": 0.86,
+    "components": {"product": 0.95, "capacity": 1.0, "certification": 1.0, "place": 0.9},
+    "reasons": [
+        {
+            "code": "product_kind",
+            "en": "Same product kind: organic rice",
+            "vi": "Cùng loại sản phẩm: gạo hữu cơ",
+        }
+    ],
+    "cooperative": None,
+    "retracted_at": "2027-01-15T08:30:00Z",
+    "retraction_reason": {
+        "code": "product_removed",
+        "en": "The cooperative no longer offers this product",
+        "vi": "Hợp tác xã không còn cung cấp sản phẩm này",
+    },
+}
+
+
+class WithdrawnMatchForDemand(ApiModel):
+    """A cooperative the scoring service proposed for the demand and then withdrew
+    (``?withdrawn=true``), as it was last proposed, with when and why. It has no rank: it is no
+    longer among the demand's matches."""
+
+    model_config = json_schema_examples(WITHDRAWN_MATCH_EXAMPLE)
+
+    match_id: str
+    cooperative_id: str
+    product_id: str
+    product_name: str | None = Field(description="null until the cooperative's profile arrives")
+    partners: list[str] = Field(description="cooperatives proposed with this one as a group")
+    score: float = Field(description="the score it last had")
+    components: dict[str, float]
+    reasons: list[Reason] = Field(description="why it fitted, when it was last proposed")
+    cooperative: CooperativeSummary | None
+    retracted_at: datetime = Field(description="when the scoring service withdrew it")
+    retraction_reason: Reason | None = Field(
+        description="why it was withdrawn, in English and Vietnamese (null for a match "
+        "withdrawn before reasons were kept)"
+    )

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 from services.businesses import orm
 from services.businesses.orm import DemandRow
 from services.businesses.repository import Demands
-from services.businesses.schemas import DemandPublic, MatchForDemand
+from services.businesses.schemas import DemandPublic, MatchForDemand, WithdrawnMatchForDemand
 from shared.identity.model import Caller
 from shared.storage.directory import CooperativeSummary, Directory, summary
-from shared.storage.sourcing_matches import RankedMatch, SourcingMatches
+from shared.storage.sourcing_matches import RankedMatch, SourcingMatches, WithdrawnMatch
 from shared.web.access import check_readable, owner_scope, to_read
 
 # Made once: a SourcingMatches builds its statements when it is made, which cost a read
@@ -94,3 +94,36 @@ def matches(session: Session, caller: Caller, demand_id: str, limit: int) -> lis
     found = _MATCHES.for_demand(session, demand_id, limit)
     profiles = _KNOWN.get_many(session, (ranked.found["cooperative_id"] for ranked in found))
     return [_match(ranked, profiles) for ranked in found]
+
+
+def _withdrawn(
+    match: WithdrawnMatch, profiles: dict[str, dict[str, Any]]
+) -> WithdrawnMatchForDemand:
+    found = match.found
+    profile = profiles.get(found["cooperative_id"])
+    return WithdrawnMatchForDemand.model_validate(
+        {
+            "match_id": found["match_id"],
+            "cooperative_id": found["cooperative_id"],
+            "product_id": found["product_id"],
+            "partners": found["partners"],
+            "score": found["score"],
+            "components": found["components"],
+            "reasons": found["reasons"],
+            "product_name": _product_name(profile, found["product_id"]),
+            "cooperative": summary(CooperativeSummary, profile),
+            "retracted_at": match.retracted_at,
+            "retraction_reason": match.reason,
+        }
+    )
+
+
+def withdrawn_matches(
+    session: Session, caller: Caller, demand_id: str, limit: int
+) -> list[WithdrawnMatchForDemand]:
+    """The demand's matches the scoring service withdrew, newest first, with its reasons
+    (readable by whoever may read its live matches)."""
+    check_readable(Demands(session), caller, demand_id)
+    withdrawn = _MATCHES.withdrawn_for_demand(session, demand_id, limit)
+    profiles = _KNOWN.get_many(session, (match.found["cooperative_id"] for match in withdrawn))
+    return [_withdrawn(match, profiles) for match in withdrawn]

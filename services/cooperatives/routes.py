@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from services.cooperatives import handlers, views
 from services.cooperatives.schemas import (
@@ -17,6 +17,7 @@ from services.cooperatives.schemas import (
     CreditNeedPublic,
     ImportPublic,
     MatchForCooperative,
+    WithdrawnMatchForCooperative,
 )
 from shared.identity.model import Caller, Role
 from shared.web.auth import Organiser, require_role
@@ -28,6 +29,14 @@ from shared.web.schemas import IdInPath, LimitQuery, OffsetQuery
 
 CooperativeMember = Annotated[Caller, Depends(require_role(Role.COOPERATIVE))]
 CooperativeReader = Annotated[Caller, Depends(require_role(Role.COOPERATIVE, Role.ORGANISER))]
+
+WithdrawnQuery = Annotated[
+    bool,
+    Query(
+        description="true: the matches the scoring service withdrew, newest first, each with "
+        "when and why (`retraction_reason`); false (the default): the live matches"
+    ),
+]
 
 router = APIRouter(prefix="/cooperatives", tags=["cooperatives"], route_class=SessionScopedRoute)
 imports = APIRouter(prefix="/cooperative-imports", tags=["imports"], route_class=SessionScopedRoute)
@@ -123,13 +132,23 @@ def list_credit_needs(
 
 @router.get(
     "/{cooperative_id}/matches",
-    response_model=list[MatchForCooperative],
+    response_model=list[MatchForCooperative] | list[WithdrawnMatchForCooperative],
     responses=READING,
     summary="Demands that fit this cooperative, best first (from the scoring service)",
+    description="The live matches, best score first, each with its rank among its demand's "
+    "matches. With `withdrawn=true`: the matches the scoring service withdrew (a certificate "
+    "lapsing before delivery ends, a product no longer offered, a demand closed…), newest "
+    "first, each with `retracted_at` and `retraction_reason` (code, en, vi).",
 )
 def list_matches(
-    cooperative_id: IdInPath, caller: CooperativeReader, session: SessionDep, limit: LimitQuery = 20
-) -> list[MatchForCooperative]:
+    cooperative_id: IdInPath,
+    caller: CooperativeReader,
+    session: SessionDep,
+    limit: LimitQuery = 20,
+    withdrawn: WithdrawnQuery = False,
+) -> list[MatchForCooperative] | list[WithdrawnMatchForCooperative]:
+    if withdrawn:
+        return views.withdrawn_matches(session, caller, cooperative_id, limit)
     return views.matches(session, caller, cooperative_id, limit)
 
 

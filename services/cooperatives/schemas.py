@@ -198,6 +198,56 @@ class MatchForCooperative(ApiModel):
     demand: DemandSummary | None = Field(description="null until the demand's event arrives")
 
 
+RETRACTION_REASON_EXAMPLE: dict[str, Any] = {
+    "code": "certificate_expired",
+    "en": "The organic certification expires on 2027-03-01, before delivery ends on 2027-06-30",
+    "vi": "Chứng nhận hữu cơ hết hạn ngày 01/03/2027, trước khi kết thúc giao hàng ngày 30/06/2027",
+}
+
+WITHDRAWN_MATCH_EXAMPLE: dict[str, Any] = {
+    "match_id": "m-6f1c2a9e0b7d4e12",
+    "demand_id": "demand-bac-trung-bo-gao",
+    "business_id": "org-cty-thuc-pham-bac-trung-bo",
+    "product_id": "gao-huu-co",
+    "partners": [],
+    "score": 0.86,
+    "components": {"product": 0.95, "capacity": 1.0, "certification": 1.0, "place": 0.9},
+    "reasons": [
+        {
+            "code": "product_kind",
+            "en": "Same product kind: organic rice",
+            "vi": "Cùng loại sản phẩm: gạo hữu cơ",
+        }
+    ],
+    "demand": None,
+    "retracted_at": "2027-01-15T08:30:00Z",
+    "retraction_reason": RETRACTION_REASON_EXAMPLE,
+}
+
+
+class WithdrawnMatchForCooperative(ApiModel):
+    """A match the scoring service withdrew (``?withdrawn=true``), as it was last proposed, with
+    when and why it was withdrawn. It has no rank: it is no longer among the demand's matches."""
+
+    model_config = json_schema_examples(WITHDRAWN_MATCH_EXAMPLE)
+
+    match_id: str
+    demand_id: str
+    business_id: str
+    product_id: str = Field(description="which of your products it was for")
+    partners: list[str] = Field(description="cooperatives proposed with you for this demand")
+    score: float = Field(description="the score it last had")
+    components: dict[str, float]
+    reasons: list[Reason] = Field(description="why it fitted, when it was last proposed")
+    demand: DemandSummary | None = Field(description="null until the demand's event arrives")
+    retracted_at: datetime = Field(description="when the scoring service withdrew it")
+    retraction_reason: Reason | None = Field(
+        description="why it was withdrawn, in English and Vietnamese (null for a match "
+        "withdrawn before reasons were kept)",
+        examples=[RETRACTION_REASON_EXAMPLE],
+    )
+
+
 IMPORT_EXAMPLE: dict[str, Any] = {
     "cooperatives": [{"organisation_id": "org-htx-sen-thuy", **COOPERATIVE_EXAMPLE}]
 }

@@ -14,10 +14,11 @@ from services.cooperatives.schemas import (
     CreditNeedPublic,
     DemandSummary,
     MatchForCooperative,
+    WithdrawnMatchForCooperative,
 )
 from shared.identity.model import Caller
 from shared.storage.directory import Directory, summary
-from shared.storage.sourcing_matches import RankedMatch, SourcingMatches
+from shared.storage.sourcing_matches import RankedMatch, SourcingMatches, WithdrawnMatch
 from shared.web.access import check_readable, owner_scope, to_read
 
 # Made once: each builds its statements when it is made.
@@ -90,3 +91,35 @@ def matches(
     found = _MATCHES.for_cooperative(session, cooperative_id, limit)
     demands = _KNOWN_DEMANDS.get_many(session, (ranked.found["demand_id"] for ranked in found))
     return [_match(ranked, demands) for ranked in found]
+
+
+def _withdrawn(
+    match: WithdrawnMatch, demands: dict[str, dict[str, Any]]
+) -> WithdrawnMatchForCooperative:
+    found = match.found
+    return WithdrawnMatchForCooperative.model_validate(
+        {
+            "match_id": found["match_id"],
+            "demand_id": found["demand_id"],
+            "business_id": found["business_id"],
+            "product_id": found["product_id"],
+            "partners": found["partners"],
+            "score": found["score"],
+            "components": found["components"],
+            "reasons": found["reasons"],
+            "demand": summary(DemandSummary, demands.get(found["demand_id"])),
+            "retracted_at": match.retracted_at,
+            "retraction_reason": match.reason,
+        }
+    )
+
+
+def withdrawn_matches(
+    session: Session, caller: Caller, cooperative_id: str, limit: int
+) -> list[WithdrawnMatchForCooperative]:
+    """The cooperative's matches the scoring service withdrew, newest first, with its reasons
+    (readable by whoever may read its live matches)."""
+    check_readable(Cooperatives(session), caller, cooperative_id)
+    withdrawn = _MATCHES.withdrawn_for_cooperative(session, cooperative_id, limit)
+    demands = _KNOWN_DEMANDS.get_many(session, (match.found["demand_id"] for match in withdrawn))
+    return [_withdrawn(match, demands) for match in withdrawn]

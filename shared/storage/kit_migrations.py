@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from shared.storage.types import AutoId, Json, UtcDateTime
+from shared.storage.types import AutoId, Json, NullableJson, UtcDateTime
 
 _UNSENT = sa.text("sent_at IS NULL")
 
@@ -129,3 +129,23 @@ def sourcing_matches_v2_down(service: str) -> None:
     """Back to v1's columns (the ranks removed from the stored payloads do not come back)."""
     with op.batch_alter_table(f"{service}_sourcing_matches") as batch:
         batch.drop_column("product_id")
+
+
+def add_retraction_reason_v1(table: str) -> None:
+    """A ``retraction_reason`` column on a read model of matches or leads (the kit's sourcing
+    matches, the banks' leads): the reason of the retraction a row is retracted by, as JSON
+    (code, en, vi), SQL NULL while live. Rows retracted before it have none."""
+    op.add_column(
+        table,
+        sa.Column(
+            "retraction_reason",
+            NullableJson,
+            nullable=True,
+            comment="the MatchRetracted reason (code, en, vi) while retracted",
+        ),
+    )
+
+
+def drop_retraction_reason_v1(table: str) -> None:
+    with op.batch_alter_table(table) as batch:
+        batch.drop_column("retraction_reason")

@@ -4,13 +4,15 @@ The read models of the scoring service's output (sourcing matches, loan leads, c
 candidate pairs) keep one row per match or lead id under one rule: an event replaces the stored
 row only if the row's ``updated_at`` is not after the event's time. A found (or scored) event
 writes the whole row and makes it live again; a retraction marks a stored row retracted and
-does nothing to an unknown id.
+does nothing to an unknown id. A table with a reason column (``reason=``) keeps the reason of
+the retraction that made the row retracted, and a found event clears it.
 
 ``LatestRows.write`` applies a batch of such changes exactly as applying them one at a time, in
 order, would: it reads the stored ``updated_at`` of every id the batch names (one SELECT per
 500 ids), folds each id's changes in Python to the row's final state, then runs one executemany
 INSERT for the new ids and an executemany UPDATE for the changed ones (one for rows a found
-event rewrote, one for rows only retracted). Replaying a batch changes nothing.
+event rewrote, one for rows only retracted, with their reasons). Replaying a batch changes
+nothing.
 """
 
 from __future__ import annotations
@@ -43,12 +45,14 @@ IN_CHUNK = 500
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One event for one id: ``values`` (every column but the key, ``retracted`` and
-    ``updated_at``) for a found or re-scored one, None for a retraction."""
+    """One event for one id: ``values`` (every column but the key, ``retracted``,
+    ``updated_at`` and the reason column) for a found or re-scored one, None for a retraction;
+    ``reason`` is a retraction's reason (a JSON document), for a table that keeps it."""
 
     key: str
     at: datetime
     values: Mapping[str, Any] | None
+    reason: Any = None
 
 
 @dataclass(slots=True)
@@ -59,6 +63,7 @@ class _Row:
     stored: bool
     values: Mapping[str, Any] | None = None  # set once a found event rewrote the row
     retracted: bool = False
+    reason: Any = None  # the retraction's, while retracted
     changed: bool = False
 
 
@@ -70,7 +75,10 @@ class LatestRows:
     ``json_text`` names JSON columns whose values come as JSON text already (a payload's
     ``model_dump_json()``, made in Rust): they are stored as they are, instead of being made
     into Python objects and serialised again by the column type. Their values must then be
-    given for every found event."""
+    given for every found event.
+
+    ``reason`` names a JSON column that keeps the reason of the retraction a row is retracted
+    by (None while live): a retraction writes it, a found event clears it."""
 
     def __init__(
         self,
@@ -79,8 +87,10 @@ class LatestRows:
         new_row: Mapping[str, Any] | None = None,
         *,
         json_text: tuple[str, ...] = (),
+        reason: str | None = None,
     ):
         self._key = key
+        self._reason = reason
         self._new_row = dict(new_row or {})
         self._json_text = {name: f"{name}_json_" for name in json_text}
         where: BindParameter[str] = bindparam("key_")
@@ -130,9 +140,11 @@ class LatestRows:
             row.changed = True
             if change.values is None:
                 row.retracted = True
+                row.reason = change.reason
             else:
                 row.values = change.values
                 row.retracted = False
+                row.reason = None
 
         inserts: list[dict[str, Any]] = []
         rewrites: list[dict[str, Any]] = []
@@ -143,6 +155,8 @@ class LatestRows:
             if not row.changed:
                 continue
             state = {"retracted": row.retracted, "updated_at": row.at}
+            if self._reason is not None:
+                state[self._reason] = row.reason
             values = row.values
             if values is not None and json_text:
                 values = {json_text.get(name, name): value for name, value in values.items()}

@@ -4,6 +4,10 @@ them for their read endpoints: stored by ``match_id``, so a replayed event chang
 Ranks are not stored (the scoring service does not send them): a demand's live matches rank by
 score, best first, ties by cooperative id then product id, worked out when they are read. A
 match entering a demand's list thus changes one row, not every row below it.
+
+A retracted match keeps its row, with the reason the scoring service gave
+(``retraction_reason``), so the cooperative and the business can read why it was withdrawn; a
+later found event makes it live again and clears the reason.
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ from sqlalchemy.orm import Session
 from shared.contract.envelope import Envelope
 from shared.contract.events import MatchRetracted, SourcingMatchFound
 from shared.storage.latest_rows import Change, LatestRows
-from shared.storage.types import Json, UtcDateTime
+from shared.storage.types import Json, NullableJson, UtcDateTime
+
+RETRACTION_REASON_COMMENT = "the MatchRetracted reason (code, en, vi) while retracted"
 
 
 def sourcing_matches_table(metadata: MetaData, service: str) -> Table:
@@ -49,6 +55,7 @@ def sourcing_matches_table(metadata: MetaData, service: str) -> Table:
         Column("found", Json, nullable=False, comment="the SourcingMatchFound payload"),
         Column("retracted", Boolean, nullable=False),
         Column("updated_at", UtcDateTime, nullable=False),
+        Column("retraction_reason", NullableJson, nullable=True, comment=RETRACTION_REASON_COMMENT),
     )
 
 
@@ -61,6 +68,16 @@ class RankedMatch:
     """The match's place among its demand's live matches, from 1."""
 
 
+@dataclass(frozen=True, slots=True)
+class WithdrawnMatch:
+    found: dict[str, Any]
+    """The ``SourcingMatchFound`` payload the match was last found with."""
+    retracted_at: datetime
+    """When the retraction happened (the event's time)."""
+    reason: dict[str, Any] | None
+    """The retraction's reason (code, en, vi); None for one stored before reasons were kept."""
+
+
 class SourcingMatches:
     def __init__(self, table: Table) -> None:
         self._table = table
@@ -70,7 +87,9 @@ class SourcingMatches:
         self._select_stored_at = select(table.c.updated_at).where(table.c.match_id == key)
         self._insert = insert(table)
         self._update = update(table).where(table.c.match_id == key)
-        self._latest = LatestRows(table, table.c.match_id, json_text=("found",))
+        self._latest = LatestRows(
+            table, table.c.match_id, json_text=("found",), reason="retraction_reason"
+        )
         # A demand's ranking: best score first, ties by cooperative then product (the match id
         # last only makes the order total).
         self._ranking = (
@@ -112,6 +131,17 @@ class SourcingMatches:
             .order_by(ranked.c.score.desc(), ranked.c.match_id)
             .limit(limit)
         )
+        # Withdrawn matches: newest retraction first (the match id only makes the order total).
+        withdrawn = (
+            select(table.c.found, table.c.updated_at, table.c.retraction_reason)
+            .where(table.c.retracted.is_(True))
+            .order_by(table.c.updated_at.desc(), table.c.match_id)
+            .limit(limit)
+        )
+        self._withdrawn_for_demand = withdrawn.where(table.c.demand_id == bindparam("demand_id"))
+        self._withdrawn_for_cooperative = withdrawn.where(
+            table.c.cooperative_id == bindparam("cooperative_id")
+        )
 
     @staticmethod
     def _values(found: SourcingMatchFound, document: Any) -> dict[str, Any]:
@@ -131,6 +161,7 @@ class SourcingMatches:
             **self._values(found, found.model_dump(mode="json")),
             "retracted": False,
             "updated_at": at,
+            "retraction_reason": None,
         }
         stored_at = self._stored_at(session, found.match_id)
         if stored_at is None:
@@ -142,7 +173,13 @@ class SourcingMatches:
         stored_at = self._stored_at(session, retracted.match_id)
         if stored_at is not None and stored_at <= at:
             session.execute(
-                self._update, {"key": retracted.match_id, "retracted": True, "updated_at": at}
+                self._update,
+                {
+                    "key": retracted.match_id,
+                    "retracted": True,
+                    "updated_at": at,
+                    "retraction_reason": retracted.reason.model_dump(mode="json"),
+                },
             )
 
     def apply(self, session: Session, envelope: Envelope[Any]) -> None:
@@ -168,7 +205,14 @@ class SourcingMatches:
                     )
                 )
             elif isinstance(payload, MatchRetracted) and payload.match_kind == "sourcing":
-                changes.append(Change(payload.match_id, envelope.occurred_at, None))
+                changes.append(
+                    Change(
+                        payload.match_id,
+                        envelope.occurred_at,
+                        None,
+                        payload.reason.model_dump(mode="json"),
+                    )
+                )
         self._latest.write(session, changes)
 
     def _stored_at(self, session: Session, match_id: str) -> datetime | None:
@@ -196,3 +240,21 @@ class SourcingMatches:
             self._for_cooperative, {"cooperative_id": cooperative_id, "limit": limit}
         )
         return [RankedMatch(row.found, row.rank) for row in rows]
+
+    def withdrawn_for_demand(
+        self, session: Session, demand_id: str, limit: int
+    ) -> list[WithdrawnMatch]:
+        """The demand's retracted matches, newest retraction first, with their reasons."""
+        rows = session.connection().execute(
+            self._withdrawn_for_demand, {"demand_id": demand_id, "limit": limit}
+        )
+        return [WithdrawnMatch(row.found, row.updated_at, row.retraction_reason) for row in rows]
+
+    def withdrawn_for_cooperative(
+        self, session: Session, cooperative_id: str, limit: int
+    ) -> list[WithdrawnMatch]:
+        """The cooperative's retracted matches, newest retraction first, with their reasons."""
+        rows = session.connection().execute(
+            self._withdrawn_for_cooperative, {"cooperative_id": cooperative_id, "limit": limit}
+        )
+        return [WithdrawnMatch(row.found, row.updated_at, row.retraction_reason) for row in rows]

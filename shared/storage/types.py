@@ -45,6 +45,10 @@ class UtcDateTime(TypeDecorator[datetime]):
 Json: Any = JSON().with_variant(JSONB(), "postgresql")
 """A JSON document column: JSONB on PostgreSQL, JSON text on SQLite."""
 
+NullableJson: Any = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+"""A JSON document column that may be empty: Python's None is stored as SQL NULL (``Json``
+would store the JSON text ``null``), so ``IS NULL`` finds it."""
+
 AutoId: Any = BigInteger().with_variant(Integer(), "sqlite")
 """An auto-increment key: SQLite only autoincrements an INTEGER PRIMARY KEY."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,11 @@ from services.banks.repository import Leads
 from services.banks.service import SPEC as BANKS
 from services.businesses import orm as businesses_orm
 from services.businesses.service import SPEC as BUSINESSES
-from shared.contract.events import LoanLeadScored
+from services.cooperatives import orm as cooperatives_orm
+from services.cooperatives.service import SPEC as COOPERATIVES
+from shared.contract.envelope import wrap
+from shared.contract.events import LoanLeadScored, MatchRetracted
+from shared.contract.values import Reason
 from shared.storage import migrations
 from shared.storage.database import normalise_url, open_database
 from shared.storage.migrations import version_table
@@ -159,6 +163,129 @@ def test_stored_matches_and_leads_of_version_1_read_with_ranks_after_the_upgrade
         migrations.downgrade(BUSINESSES.name, BUSINESSES.migrations, url, "businesses_0001")
         columns = {column["name"] for column in inspect(engine).get_columns(matches.name)}
         assert "product_id" not in columns
+    finally:
+        engine.dispose()
+        if backend == "postgresql":
+            server.drop_database(url)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_rows_retracted_before_reasons_were_kept_read_with_none_after_the_upgrade(
+    request: pytest.FixtureRequest, tmp_path: Path, backend: str
+) -> None:
+    """Version 0002's retracted matches and leads: the 0003 upgrades add ``retraction_reason``
+    (SQL NULL for them), the withdrawn lists show them with no reason, a new retraction stores
+    its reason, and the downgrades take the column away again."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'v2.sqlite3'}"
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        url = server.create_database()
+    at = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    reasons = [{"code": "fit", "en": "Fits", "vi": "Phù hợp"}]
+    engine = create_engine(normalise_url(url))
+    specs = {"cooperatives": COOPERATIVES, "businesses": BUSINESSES, "banks": BANKS}
+    try:
+        for name, spec in specs.items():
+            migrations.upgrade(name, spec.migrations, url, f"{name}_0002")
+        old = MetaData()
+        with engine.begin() as connection:
+            for service in ("cooperatives", "businesses"):
+                matches = Table(f"{service}_sourcing_matches", old, autoload_with=engine)
+                found = {
+                    "match_id": "m-1",
+                    "demand_id": "d-1",
+                    "business_id": "b-1",
+                    "cooperative_id": "coop-a",
+                    "product_id": "p-1",
+                    "partners": [],
+                    "score": 0.5,
+                    "components": {},
+                    "reasons": reasons,
+                    "model_version": "v1",
+                }
+                connection.execute(
+                    insert(matches).values(
+                        match_id="m-1",
+                        demand_id="d-1",
+                        business_id="b-1",
+                        cooperative_id="coop-a",
+                        product_id="p-1",
+                        score=0.5,
+                        found=found,
+                        retracted=True,
+                        updated_at=at,
+                    )
+                )
+            leads = Table("banks_leads", old, autoload_with=engine)
+            connection.execute(
+                insert(leads).values(
+                    lead_id="lead-1",
+                    bank_id="bank-1",
+                    cooperative_id="coop-a",
+                    credit_need_id="need-1",
+                    loan_product_id="loan-1",
+                    score=0.8,
+                    scored={
+                        "lead_id": "lead-1",
+                        "credit_need_id": "need-1",
+                        "cooperative_id": "coop-a",
+                        "loan_product_id": "loan-1",
+                        "bank_id": "bank-1",
+                        "score": 0.8,
+                        "components": {},
+                        "reasons": reasons,
+                        "model_version": "v1",
+                    },
+                    retracted=True,
+                    updated_at=at,
+                    decision=None,
+                    decision_reason="",
+                    decided_at=None,
+                )
+            )
+
+        for name, spec in specs.items():
+            migrations.upgrade(name, spec.migrations, url)
+        retracted_now = wrap(
+            MatchRetracted(
+                match_id="m-1",
+                match_kind="sourcing",
+                cooperative_id="coop-a",
+                reason=Reason(code="demand_closed", en="Closed", vi="Đã đóng"),
+            ),
+            producer="test",
+            occurred_at=at + timedelta(minutes=1),
+        )
+        database = open_database(url)
+        try:
+            with database.sessions.begin() as session:
+                businesses = SourcingMatches(businesses_orm.sourcing_matches)
+                cooperatives = SourcingMatches(cooperatives_orm.sourcing_matches)
+                (for_demand,) = businesses.withdrawn_for_demand(session, "d-1", 10)
+                (for_coop,) = cooperatives.withdrawn_for_cooperative(session, "coop-a", 10)
+                lead = Leads(session).get("lead-1")
+                assert lead is not None
+                assert (lead.retracted, lead.retraction_reason) == (True, None)
+                cooperatives.apply_all(session, [retracted_now])
+            with database.sessions() as session:
+                (again,) = cooperatives.withdrawn_for_cooperative(session, "coop-a", 10)
+        finally:
+            database.dispose()
+        assert (for_demand.found["match_id"], for_demand.reason) == ("m-1", None)
+        assert (for_coop.retracted_at, for_coop.reason) == (at, None)
+        assert again.reason == {"code": "demand_closed", "en": "Closed", "vi": "Đã đóng"}
+
+        for name, spec in specs.items():
+            migrations.downgrade(name, spec.migrations, url, f"{name}_0002")
+        for table in (
+            "cooperatives_sourcing_matches",
+            "businesses_sourcing_matches",
+            "banks_leads",
+        ):
+            columns = {column["name"] for column in inspect(engine).get_columns(table)}
+            assert "retraction_reason" not in columns
+            assert "retracted" in columns
     finally:
         engine.dispose()
         if backend == "postgresql":

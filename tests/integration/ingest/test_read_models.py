@@ -229,6 +229,23 @@ def test_matches_and_leads_reach_the_read_endpoints_once_and_only_their_owners(
         ),
     )
     wait_until(lambda: coop_matches() == [] and demand_matches() == [], 60, "the retraction")
+    closed = {"code": "demand_closed", "en": "Demand closed", "vi": "Đã đóng nhu cầu"}
+    coop_withdrawn = _get(
+        deployment.cooperatives,
+        f"/v1/cooperatives/{coop_id}/matches?withdrawn=true",
+        organisations.headers(coop),
+    )()
+    assert [(m["match_id"], m["retraction_reason"]) for m in coop_withdrawn] == [
+        (match.match_id, closed)
+    ]
+    demand_withdrawn = _get(
+        deployment.businesses,
+        f"/v1/demands/{demand['demand_id']}/matches?withdrawn=true",
+        organisations.headers(business),
+    )()
+    assert [(m["match_id"], m["retraction_reason"]) for m in demand_withdrawn] == [
+        (match.match_id, closed)
+    ]
 
 
 def test_a_banks_decision_goes_to_the_feedback_topic(
@@ -398,3 +415,9 @@ def test_ranks_are_worked_out_when_read(
     gone = deployment.banks.client.get(f"/v1/leads/{leads[-1].lead_id}", headers=headers)
     assert gone.status_code == 200, gone.text
     assert gone.json()["retracted"] is True
+    assert gone.json()["retraction_reason"] == {
+        "code": "profile_changed",
+        "en": "Profile changed",
+        "vi": "Hồ sơ đã đổi",
+    }
+    assert one.json()["retraction_reason"] is None

@@ -116,9 +116,16 @@ ENDPOINTS = [
         "cooperatives", Role.COOPERATIVE, "GET", "/v1/cooperatives/{cooperative}/credit-needs"
     ),
     Endpoint("cooperatives", Role.COOPERATIVE, "GET", "/v1/cooperatives/{cooperative}/matches"),
+    Endpoint(
+        "cooperatives",
+        Role.COOPERATIVE,
+        "GET",
+        "/v1/cooperatives/{cooperative}/matches?withdrawn=true",
+    ),
     Endpoint("businesses", Role.BUSINESS, "GET", "/v1/demands/{demand}"),
     Endpoint("businesses", Role.BUSINESS, "PUT", "/v1/demands/{demand}", DEMAND_EXAMPLE),
     Endpoint("businesses", Role.BUSINESS, "GET", "/v1/demands/{demand}/matches"),
+    Endpoint("businesses", Role.BUSINESS, "GET", "/v1/demands/{demand}/matches?withdrawn=true"),
     Endpoint("businesses", Role.BUSINESS, "POST", "/v1/demands/{demand}/close", {"reason": "x"}),
     Endpoint("banks", Role.BANK, "GET", "/v1/loan-products/{loan_product}"),
     Endpoint("banks", Role.BANK, "PUT", "/v1/loan-products/{loan_product}", LOAN_PRODUCT_EXAMPLE),
