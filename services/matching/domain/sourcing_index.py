@@ -214,11 +214,23 @@ class OfferIndex:
         scores = scored.score
         n = scores.shape[1]
         keep = min(n, k + POOL_MARGIN)
+        every_row = np.arange(scores.shape[0])[:, None]
         if keep < n:
             best = np.argpartition(-scores, keep - 1, axis=1)[:, :keep]
+            # Offers tied with the last one kept are all kept: which of them argpartition
+            # keeps depends on the offers' layout (the order they registered in), and
+            # ``_select`` breaks ties by ids.
+            cut = scores[every_row, best].min(axis=1)[:, None]
+            tied = int(((scores >= cut) & np.isfinite(scores)).sum(axis=1).max())
+            if tied > keep:
+                keep = tied
+                best = (
+                    np.argpartition(-scores, keep - 1, axis=1)[:, :keep]
+                    if keep < n
+                    else np.broadcast_to(np.arange(n), scores.shape)
+                )
         else:
             best = np.broadcast_to(np.arange(n), scores.shape)
-        every_row = np.arange(scores.shape[0])[:, None]
         found = np.flatnonzero(np.isfinite(scores[every_row, best]).any(axis=1))
         if found.size == 0:
             return
