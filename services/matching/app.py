@@ -58,7 +58,9 @@ app = make_faust_app(
 demands = raw_topic(app, DEMANDS.name)
 
 sourcing_model, lead_model = models_in_use(settings.models_path)
-outputs = KafkaOutputs(kafka, client_id, publisher)
+outputs = KafkaOutputs(
+    kafka, client_id, publisher, send_timeout_seconds=settings.matching_send_timeout_seconds
+)
 worker = MatchingWorker(
     MatchingEngine(sourcing_model=sourcing_model, lead_model=lead_model),
     consumer=settings.matching_app_id,

@@ -12,6 +12,7 @@ the one Kafka's default partitioner gives the key, as ``send`` would choose it.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
@@ -20,10 +21,20 @@ from aiokafka.producer.message_accumulator import BatchBuilder
 from services.matching.worker import PUBLISHER_HEADER, OutputRecord, partition_of
 from shared.settings import KafkaSettings
 
+log = logging.getLogger(__name__)
+
 
 class KafkaOutputs:
-    def __init__(self, settings: KafkaSettings, client_id: str, publisher: bytes) -> None:
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        client_id: str,
+        publisher: bytes,
+        *,
+        send_timeout_seconds: float = 40.0,
+    ) -> None:
         self._settings = settings
+        self._timeout_ms = int(send_timeout_seconds * 1000)
         self._client_id = client_id
         self._headers = [(PUBLISHER_HEADER, publisher)]
         self._producer: AIOKafkaProducer | None = None
@@ -43,6 +54,7 @@ class KafkaOutputs:
                     linger_ms=5,
                     max_batch_size=512 * 1024,
                     max_request_size=8 * 1024 * 1024,
+                    request_timeout_ms=self._timeout_ms,
                 )
                 await producer.start()
                 self._producer = producer
@@ -74,6 +86,18 @@ class KafkaOutputs:
         return (
             builder.append(timestamp=None, key=key, value=value, headers=self._headers) is not None
         )
+
+    async def restart(self) -> None:
+        """Drop the producer: after a failed send its idempotent session (the sequence numbers
+        the broker expects) is out of step, and every later send would fail. The next send
+        starts a fresh one."""
+        async with self._starting:
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                await asyncio.wait_for(producer.stop(), timeout=2)  # its batches are given up
+            except Exception as error:  # it is being thrown away, whatever it says
+                log.warning("stopping the failed producer: %r", error)
 
     async def stop(self) -> None:
         if self._producer is not None:

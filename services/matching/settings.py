@@ -8,7 +8,9 @@
 - ``KETNOI_MODELS_CHECK_SECONDS`` (30): how often the worker looks for a newer model;
 - ``KETNOI_MATCHING_SESSION_TIMEOUT_SECONDS`` (30): a silent worker leaves the group after;
 - ``KETNOI_MATCHING_FULL_COLLECTION_SECONDS`` (3600): how often the worker looks for garbage
-  cycles in its whole heap (``shared/collector.FreezingCollector``; a pause of its own, logged).
+  cycles in its whole heap (``shared/collector.FreezingCollector``; a pause of its own, logged);
+- ``KETNOI_MATCHING_SEND_TIMEOUT_SECONDS`` (40): how long a round's records wait for the
+  broker before the send fails and the worker publishes again from what the topics hold.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class MatchingSettings(BaseSettings):
     matching_session_timeout_seconds: float = Field(default=30.0, ge=6)
     # Between these, only what the last rounds kept is scanned for garbage cycles.
     matching_full_collection_seconds: float = Field(default=3600.0, gt=0)
+    # aiokafka's request timeout (its default): a broker away for longer fails the send.
+    matching_send_timeout_seconds: float = Field(default=40.0, gt=0)
 
     @property
     def models_path(self) -> Path:

@@ -48,6 +48,7 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+from aiokafka.errors import KafkaError
 from kafka.partitioner.default import murmur2
 
 from services.matching import contract_mapping, feedback_file, model_store
@@ -81,7 +82,11 @@ OutputRecord = tuple[str, bytes, bytes]  # topic, key, value
 
 class Outputs(Protocol):
     async def send_all(self, records: Sequence[OutputRecord]) -> None:
-        """Send, and return once the broker acknowledged every record."""
+        """Send, and return once the broker acknowledged every record; raise a KafkaError
+        when it did not (then some of them may be out, and some not)."""
+
+    async def restart(self) -> None:
+        """Drop the producer after a failed send; the next send starts a fresh one."""
 
 
 class Logs(Protocol):
@@ -157,6 +162,10 @@ class _Round:
     sourcing: list[contract.EventPayload] = field(default_factory=list)
 
 
+async def _nothing_to_catch_up() -> None:
+    return None
+
+
 class MatchingWorker:
     def __init__(
         self,
@@ -204,6 +213,10 @@ class MatchingWorker:
         self._dirty = False  # applied changes not settled yet
         self._settling = False  # a settling loop runs
         self._pending_feedback: list[Envelope[contract.EventPayload]] = []
+        # Reads the shared topics to their end (from the last assignment), for a rebuild.
+        self._catch_up: Callable[[], Awaitable[None]] = _nothing_to_catch_up
+        # Matches of a failed send, noted live as it went out: checked against the topic.
+        self._unsure: list[contract.SourcingMatchFound] = []
 
     @property
     def owned(self) -> frozenset[int]:
@@ -412,7 +425,11 @@ class MatchingWorker:
             if not records:
                 return 0
             self._note_live(output.sourcing)
-            await self._outputs.send_all(records)
+            try:
+                await self._outputs.send_all(records)
+            except (TimeoutError, KafkaError) as error:
+                self._republish(error, output.sourcing)
+                return 0
             for letter in letters:
                 self._letters.sent(letter)
         self.published.update(topic for topic, _, _ in records)
@@ -434,6 +451,54 @@ class MatchingWorker:
         if fresh:
             feedback_file.append_examples(self._feedback_path, fresh, source=source)
             self._written.update((source, e.item_id) for e in fresh)
+
+    def _republish(self, error: BaseException, unsure: Sequence[contract.EventPayload]) -> None:
+        """A send failed (the broker away longer than the producer waits, say): which of its
+        records are out is unknown, and the producer's idempotent session is out of step with
+        the broker. Publish nothing until the output topics are read back and reconciled, as
+        after a restart but without the replay (the state is current), once the broker
+        answers. Until then, records that come in wait, as during any rebuild."""
+        log.warning("publishing failed (%r); publishing again once the broker answers", error)
+        self._rebuilding = True
+        self.ready.clear()
+        self._generation += 1
+        self._unsure.extend(p for p in unsure if isinstance(p, contract.SourcingMatchFound))
+        self._rebuild = asyncio.ensure_future(self._recover(self._generation))
+        self._rebuild.add_done_callback(self._rebuilt)
+
+    async def _recover(self, generation: int) -> None:
+        delay = 1.0
+        while generation == self._generation and not self._closed:
+            try:
+                await self._outputs.restart()
+                await self._take_over(set(self._owned), self._catch_up, generation)
+                return
+            except (TimeoutError, KafkaError, OSError) as error:
+                log.warning("the broker is still away (%r); trying again in %.0f s", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    def _forget_unsent(self, published: Sequence[SourcingMatch | LoanLead | Retraction]) -> None:
+        """Matches noted live as a failed send went out that the topic does not hold: not
+        live after all (``reconcile`` publishes them again if they still hold)."""
+        unsure, self._unsure = self._unsure, []
+        if not unsure:
+            return
+        out: set[str] = set()
+        for item in published:
+            if isinstance(item, SourcingMatch):
+                out.add(item.match_id)
+            elif isinstance(item, Retraction) and item.match_kind == "sourcing":
+                out.discard(item.match_id)
+        changes = [
+            change
+            for payload in unsure
+            if isinstance(payload, contract.SourcingMatchFound) and payload.match_id not in out
+            if (change := self._live.retracted(payload.match_id)) is not None
+        ]
+        with self.engine.deferred():
+            for change in changes:
+                self.engine.note_published_match(*change)
 
     async def _stop_publishing(self) -> None:
         self._rebuilding = True
@@ -465,6 +530,7 @@ class MatchingWorker:
         await self._stop_publishing()
         if self._closed:
             return None  # shutting down: a rebalance now must not start anything
+        self._catch_up = catch_up
         self._rebuild = asyncio.ensure_future(
             self._take_over(set(partitions), catch_up, self._generation)
         )
@@ -498,6 +564,7 @@ class MatchingWorker:
                 return
             items = [item async for item in self._published_items() if self._owns_item(item)]
             self.engine.restore_published(items)
+            self._forget_unsent(items)
             deferred, self._deferred = self._deferred, []
             with self.engine.deferred():
                 self._apply_demands(deferred)
@@ -510,6 +577,8 @@ class MatchingWorker:
             sent = await self._publish(delta)
             for source, found in pending:
                 self._write_examples(source, found)
+            if generation != self._generation:
+                return  # publishing failed: the recovery it started serves from here
             if self._collector is not None:
                 self._collector.start()  # the state just rebuilt, scanned once and frozen
             self.ready.set()

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from aiokafka.errors import KafkaTimeoutError
 from aiokafka.partitioner import DefaultPartitioner
 
 from services.matching.consumed import Record
@@ -120,14 +121,23 @@ class Outlet:
     publisher: bytes
     acks: asyncio.Event | None = None
     sends: list[int] = field(default_factory=list)  # records per send
+    # The next send gets this many records out, then times out (as with the broker away).
+    fail_after: int | None = None
+    restarts: int = 0
 
     async def send_all(self, records: Sequence[OutputRecord]) -> None:
         if self.acks is not None:
             await self.acks.wait()
         self.sends.append(len(records))
         stamp = ((PUBLISHER_HEADER, self.publisher),)
-        for topic, key, value in records:
+        for number, (topic, key, value) in enumerate(records):
+            if number == self.fail_after:
+                self.fail_after = None
+                raise KafkaTimeoutError("the broker did not answer")
             self.topics.append(topic, key.decode(), value, headers=stamp)
+
+    async def restart(self) -> None:
+        self.restarts += 1
 
 
 def make_worker(
@@ -221,6 +231,41 @@ async def test_a_demand_whose_delivery_ended_is_closed_with_its_matches_retracte
     assert isinstance(retracted, contract.MatchRetracted)
     assert (retracted.match_id, retracted.reason.code) == (match_id, "delivery_over")
     assert worker.engine.demand(demand_id) is None
+
+
+async def test_after_a_failed_send_what_the_topic_lacks_is_published_once_and_the_worker_serves(
+    tmp_path: Path,
+) -> None:
+    topics = Topics()
+    for number in range(4):
+        topics.event(cooperative(f"c{number}", product(f"p{number}", "Sâm bố chính")))
+    outlet = Outlet(topics, uuid.uuid4().hex.encode())
+    worker = make_worker(topics, tmp_path, outlet=outlet)
+    await assign(worker, topics, {0, 1, 2})
+    outlet.fail_after = 2  # of the demand's four matches, two get out
+
+    await worker.on_demand_records([topics.event(demand("d1", "b1", "sâm bố chính"))])
+    assert not worker.ready.is_set(), "it serves again only once the topics are read back"
+    await asyncio.wait_for(worker.ready.wait(), 10)
+
+    found = [
+        p.match_id
+        for p in topics.payloads(SOURCING_MATCHES.name)
+        if isinstance(p, contract.SourcingMatchFound)
+    ]
+    assert sorted(found) == sorted(
+        ids.sourcing_match_id("d1", f"c{n}", f"p{n}") for n in range(4)
+    ), "each match exactly once"
+    assert outlet.restarts == 1
+    # And it goes on: the next demand's matches go out at once.
+    await worker.on_demand_records([topics.event(demand("d2", "b1", "sâm bố chính"))])
+    assert (
+        sum(
+            isinstance(p, contract.SourcingMatchFound) and p.demand_id == "d2"
+            for p in topics.payloads(SOURCING_MATCHES.name)
+        )
+        == 4
+    )
 
 
 async def test_a_restarted_worker_publishes_only_what_never_made_it_out(tmp_path: Path) -> None:
