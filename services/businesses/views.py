@@ -65,25 +65,29 @@ def _product_name(profile: dict[str, Any] | None, product_id: str) -> str | None
     return None
 
 
+def _as_proposed(found: dict[str, Any], profile: dict[str, Any] | None) -> dict[str, Any]:
+    """A stored match's fields as the answers give them, live or withdrawn, with its
+    cooperative."""
+    return {
+        "match_id": found["match_id"],
+        "cooperative_id": found["cooperative_id"],
+        "product_id": found["product_id"],
+        "partners": found["partners"],
+        "score": found["score"],
+        "components": found["components"],
+        "reasons": found["reasons"],
+        "product_name": _product_name(profile, found["product_id"]),
+        "cooperative": summary(CooperativeSummary, profile),
+    }
+
+
 def _match(ranked: RankedMatch, profiles: dict[str, dict[str, Any]]) -> MatchForDemand:
     found = ranked.found
-    profile = profiles.get(found["cooperative_id"])
     # The stored payload's fields, validated once, by the answer's model: the contract checked
     # them when the match was stored, and its checks change no value, so checking them again
     # as a SourcingMatchFound would only cost the time.
     return MatchForDemand.model_validate(
-        {
-            "match_id": found["match_id"],
-            "cooperative_id": found["cooperative_id"],
-            "product_id": found["product_id"],
-            "partners": found["partners"],
-            "score": found["score"],
-            "components": found["components"],
-            "reasons": found["reasons"],
-            "rank": ranked.rank,
-            "product_name": _product_name(profile, found["product_id"]),
-            "cooperative": summary(CooperativeSummary, profile),
-        }
+        {**_as_proposed(found, profiles.get(found["cooperative_id"])), "rank": ranked.rank}
     )
 
 
@@ -100,18 +104,9 @@ def _withdrawn(
     match: WithdrawnMatch, profiles: dict[str, dict[str, Any]]
 ) -> WithdrawnMatchForDemand:
     found = match.found
-    profile = profiles.get(found["cooperative_id"])
     return WithdrawnMatchForDemand.model_validate(
         {
-            "match_id": found["match_id"],
-            "cooperative_id": found["cooperative_id"],
-            "product_id": found["product_id"],
-            "partners": found["partners"],
-            "score": found["score"],
-            "components": found["components"],
-            "reasons": found["reasons"],
-            "product_name": _product_name(profile, found["product_id"]),
-            "cooperative": summary(CooperativeSummary, profile),
+            **_as_proposed(found, profiles.get(found["cooperative_id"])),
             "retracted_at": match.retracted_at,
             "retraction_reason": match.reason,
         }

@@ -63,23 +63,27 @@ def credit_needs(
     return [credit_need(row) for row in repository.credit_needs(cooperative_id, limit, offset)]
 
 
+def _as_proposed(found: dict[str, Any], demand: dict[str, Any] | None) -> dict[str, Any]:
+    """A stored match's fields as the answers give them, live or withdrawn, with its demand."""
+    return {
+        "match_id": found["match_id"],
+        "demand_id": found["demand_id"],
+        "business_id": found["business_id"],
+        "product_id": found["product_id"],
+        "partners": found["partners"],
+        "score": found["score"],
+        "components": found["components"],
+        "reasons": found["reasons"],
+        "demand": summary(DemandSummary, demand),
+    }
+
+
 def _match(ranked: RankedMatch, demands: dict[str, dict[str, Any]]) -> MatchForCooperative:
     found = ranked.found
     # The stored payload's fields, checked once, by the answer's model (see the businesses
     # service's matches: the contract checked them when the match was stored).
     return MatchForCooperative.model_validate(
-        {
-            "match_id": found["match_id"],
-            "demand_id": found["demand_id"],
-            "business_id": found["business_id"],
-            "product_id": found["product_id"],
-            "partners": found["partners"],
-            "score": found["score"],
-            "components": found["components"],
-            "reasons": found["reasons"],
-            "rank": ranked.rank,
-            "demand": summary(DemandSummary, demands.get(found["demand_id"])),
-        }
+        {**_as_proposed(found, demands.get(found["demand_id"])), "rank": ranked.rank}
     )
 
 
@@ -99,15 +103,7 @@ def _withdrawn(
     found = match.found
     return WithdrawnMatchForCooperative.model_validate(
         {
-            "match_id": found["match_id"],
-            "demand_id": found["demand_id"],
-            "business_id": found["business_id"],
-            "product_id": found["product_id"],
-            "partners": found["partners"],
-            "score": found["score"],
-            "components": found["components"],
-            "reasons": found["reasons"],
-            "demand": summary(DemandSummary, demands.get(found["demand_id"])),
+            **_as_proposed(found, demands.get(found["demand_id"])),
             "retracted_at": match.retracted_at,
             "retraction_reason": match.reason,
         }
