@@ -26,24 +26,10 @@ from tests.integration.ingest.harness import (
     created_body,
     json_of,
 )
+from tests.unit.ingest.read_models import EXPIRED, FEW_MEMBERS, REMOVED
 
 AT = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 FIT = Reason(code="product_fit", en="Grows what they buy", vi="Trồng đúng sản phẩm cần mua")
-EXPIRED = Reason(
-    code="certificate_expired",
-    en="The organic certification expires on 2027-03-01, before delivery ends on 2027-06-30",
-    vi="Chứng nhận hữu cơ hết hạn ngày 01/03/2027, trước khi kết thúc giao hàng ngày 30/06/2027",
-)
-REMOVED = Reason(
-    code="product_removed",
-    en="The cooperative no longer offers this product",
-    vi="Hợp tác xã không còn cung cấp sản phẩm này",
-)
-FEW_MEMBERS = Reason(
-    code="too_few_members",
-    en="Has 5 members; at least 7 are required",
-    vi="Có 5 thành viên; yêu cầu tối thiểu 7",
-)
 
 
 def _handle(service: RunningService, *timed: tuple[EventPayload, int]) -> None:

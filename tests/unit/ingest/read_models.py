@@ -16,6 +16,22 @@ from shared.web.service import ServiceSpec
 
 FIT = Reason(code="product_fit", en="Grows what they buy", vi="Trồng đúng sản phẩm cần mua")
 GONE = Reason(code="demand_closed", en="The demand closed", vi="Nhu cầu đã đóng")
+# Retraction reasons as the scoring service words them.
+EXPIRED = Reason(
+    code="certificate_expired",
+    en="The organic certification expires on 2027-03-01, before delivery ends on 2027-06-30",
+    vi="Chứng nhận hữu cơ hết hạn ngày 01/03/2027, trước khi kết thúc giao hàng ngày 30/06/2027",
+)
+REMOVED = Reason(
+    code="product_removed",
+    en="The cooperative no longer offers this product",
+    vi="Hợp tác xã không còn cung cấp sản phẩm này",
+)
+FEW_MEMBERS = Reason(
+    code="too_few_members",
+    en="Has 5 members; at least 7 are required",
+    vi="Có 5 thành viên; yêu cầu tối thiểu 7",
+)
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 

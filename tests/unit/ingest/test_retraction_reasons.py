@@ -25,24 +25,16 @@ from shared.storage.database import Database
 from shared.storage.projections import ProjectingHandler
 from shared.storage.sourcing_matches import SourcingMatches
 from shared.web.service import ServiceSpec
-from tests.unit.ingest.read_models import START, found, migrated, scored
+from tests.unit.ingest.read_models import (
+    EXPIRED,
+    FEW_MEMBERS,
+    REMOVED,
+    START,
+    found,
+    migrated,
+    scored,
+)
 from tests.unit.ingest.read_models import event as at_minute
-
-EXPIRED = Reason(
-    code="certificate_expired",
-    en="The organic certification expires on 2027-03-01, before delivery ends on 2027-06-30",
-    vi="Chứng nhận hữu cơ hết hạn ngày 01/03/2027, trước khi kết thúc giao hàng ngày 30/06/2027",
-)
-REMOVED = Reason(
-    code="product_removed",
-    en="The cooperative no longer offers this product",
-    vi="Hợp tác xã không còn cung cấp sản phẩm này",
-)
-FEW_MEMBERS = Reason(
-    code="too_few_members",
-    en="Has 5 members; at least 7 are required",
-    vi="Có 5 thành viên; yêu cầu tối thiểu 7",
-)
 
 
 def retraction(
