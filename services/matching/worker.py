@@ -15,11 +15,12 @@ Who owns what, with several workers in one consumer group:
   the one owning partition ``p`` of the demands publishes the leads whose id hashes to ``p``,
   as the producer would partition them on ``ketnoi.loan-leads.v1``.
 
-Recovery, after a start, a crash or a rebalance: read the shared topics and the owned demand
-partitions to their end (publishing nothing), restore what the output topics say is published,
-then ``engine.reconcile()`` publishes the difference, which is exactly what never made it out,
-whichever input it came from. Events of the owned partitions already replayed are skipped when
-faust delivers them again. So a restart emits nothing twice, and loses nothing.
+Recovery, after a start, a crash, a rebalance or a send the broker did not acknowledge: read
+the shared topics and the owned demand partitions to their end (publishing nothing; after a
+failed send the state is current and nothing is replayed), restore what the output topics say
+is published, then ``engine.reconcile()`` publishes the difference, which is exactly what never
+made it out, whichever input it came from. Events of the owned partitions already replayed are
+skipped when faust delivers them again. So a restart emits nothing twice, and loses nothing.
 
 Every change to the engine happens under one lock. Applying an event only notes what it
 leaves to rank (``MatchingEngine.deferred``); ranking and publishing happen in one loop at a
@@ -493,7 +494,7 @@ class MatchingWorker:
         changes = [
             change
             for payload in unsure
-            if isinstance(payload, contract.SourcingMatchFound) and payload.match_id not in out
+            if payload.match_id not in out
             if (change := self._live.retracted(payload.match_id)) is not None
         ]
         with self.engine.deferred():
@@ -643,7 +644,8 @@ class MatchingWorker:
 
     async def expire_demands(self) -> None:
         """Close the demands whose delivery ended before today (the province's date), and
-        publish the retraction of their matches. Called every hour; a no-op within a day."""
+        publish the retraction of their matches. Called every hour; within a day it publishes
+        nothing."""
         async with self._state:
             await self._publish(self.engine.expire_demands(self._today()))
         if self._dirty:
