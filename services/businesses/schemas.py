@@ -19,7 +19,7 @@ from shared.contract.values import (
 )
 from shared.province_time import province_today
 from shared.storage.directory import CooperativeSummary
-from shared.web.schemas import ApiModel, Place, QuantityIn, json_schema_examples
+from shared.web.schemas import ApiModel, Place, QuantityIn, QuantityPublic, json_schema_examples
 
 MAX_DELIVERY_AHEAD = timedelta(days=3653)  # ten years
 
@@ -124,7 +124,7 @@ class DemandPublic(ApiModel):
     business_id: str = Field(description="the organisation of the business that posted it")
     product: str
     description: str
-    quantity: QuantityIn
+    quantity: QuantityPublic
     recurrence: Recurrence
     required_certifications: list[RequiredCertification]
     delivery_place: str

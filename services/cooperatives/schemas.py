@@ -18,7 +18,14 @@ from shared.contract.values import (
     ShortText,
     Vnd,
 )
-from shared.web.schemas import ApiModel, District, QuantityIn, Sector, json_schema_examples
+from shared.web.schemas import (
+    ApiModel,
+    District,
+    QuantityIn,
+    QuantityPublic,
+    Sector,
+    json_schema_examples,
+)
 
 PRODUCT_EXAMPLE: dict[str, Any] = {
     "name": "Gạo hữu cơ Sen Thủy",
@@ -115,7 +122,7 @@ class ProductPublic(ApiModel):
     product_id: str
     name: str
     description: str
-    monthly_capacity: QuantityIn
+    monthly_capacity: QuantityPublic
     certifications: list[Certification]
     harvest_months: list[int]
 
@@ -174,7 +181,7 @@ class DemandSummary(ApiModel):
     """The demand as its business posted it (from ``ketnoi.demands.v1``)."""
 
     product: str
-    quantity: QuantityIn
+    quantity: QuantityPublic
     recurrence: str
     delivery_place: str
     delivery_from: date

@@ -58,6 +58,15 @@ class QuantityIn(ApiModel):
     unit: Unit = Field(examples=["tấn"])
 
 
+class QuantityPublic(ApiModel):
+    """An amount and its unit as answers show them: the amount as stored, not held to
+    ``QuantityIn``'s minimum, which may have risen since it was stored (and another service's
+    objects were held to the contract's)."""
+
+    amount: float = Field(examples=[2.5])
+    unit: Unit = Field(examples=["tan"])
+
+
 def json_schema_examples(*examples: dict[str, Any]) -> ConfigDict:
     """A wire model's config with request examples (shown in /docs, tried by schemathesis)."""
     return ConfigDict(
