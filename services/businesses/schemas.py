@@ -165,9 +165,9 @@ WITHDRAWN_MATCH_EXAMPLE: dict[str, Any] = {
     "components": {"product": 0.95, "capacity": 1.0, "certification": 1.0, "place": 0.9},
     "reasons": [
         {
-            "code": "product_kind",
-            "en": "Same product kind: organic rice",
-            "vi": "Cùng loại sản phẩm: gạo hữu cơ",
+            "code": "product_kind_match",
+            "en": "Offers organic rice for a demand for organic rice",
+            "vi": "Cung cấp gạo hữu cơ, đúng loại gạo hữu cơ bên mua cần",
         }
     ],
     "cooperative": None,
@@ -190,7 +190,10 @@ class WithdrawnMatchForDemand(ApiModel):
     match_id: str
     cooperative_id: str
     product_id: str
-    product_name: str | None = Field(description="null until the cooperative's profile arrives")
+    product_name: str | None = Field(
+        description="null until the cooperative's profile arrives, or once it lists the product "
+        "no longer (a removed product)"
+    )
     partners: list[str] = Field(description="cooperatives proposed with this one as a group")
     score: float = Field(description="the score it last had")
     components: dict[str, float]

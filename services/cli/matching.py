@@ -156,33 +156,51 @@ def explain_match_command(
     sourcing, lead = model_store.models_in_use(settings.models_path)
     engine = MatchingEngine(sourcing_model=sourcing, lead_model=lead)
     engine.expire_demands(province_today())  # as the workers do: a demand over is closed
-    asyncio.run(_load_for_match(engine, demand_id, KafkaSettings()))
+    last = asyncio.run(_load_for_match(engine, demand_id, KafkaSettings()))
+    if engine.demand(demand_id) is None:
+        if last is None:
+            why = f"no demand {demand_id} on {DEMANDS.name} (the order is DEMAND COOPERATIVE)"
+        elif isinstance(last, contract.SourcingDemandClosed):
+            why = f"demand {demand_id} was closed by its business"
+        else:
+            why = f"the delivery of demand {demand_id} ended on {last.delivery_until}"
+        console.print(f"[red]{why}[/red]")
+        raise typer.Exit(1)
     try:
         text = commands.explain_match(
             engine, demand_id, cooperative_id, language="vi" if vietnamese else "en"
         )
     except ValueError as error:
-        console.print(f"[red]{error} on Kafka[/red]")
+        console.print(f"[red]{error} on {COOPERATIVES.name}[/red]")
         raise typer.Exit(1) from None
     typer.echo(text)  # plain: the lines are long and must not be re-wrapped
 
 
-async def _load_for_match(engine: MatchingEngine, demand_id: str, settings: KafkaSettings) -> None:
-    """Every cooperative's latest profile, then the demand's own events, into ``engine``."""
+_DEMAND_EVENTS = (contract.SourcingDemand, contract.SourcingDemandClosed)
+
+
+async def _load_for_match(
+    engine: MatchingEngine, demand_id: str, settings: KafkaSettings
+) -> contract.SourcingDemand | contract.SourcingDemandClosed | None:
+    """Every cooperative's latest profile, then the demand's own events, into ``engine``;
+    returns the demand's last event (None when there is none)."""
     logs = KafkaLogs(settings, "ketnoi-explain-match")
+    last: contract.SourcingDemand | contract.SourcingDemandClosed | None = None
     with engine.deferred():  # ranked once, at the end
-        for topic, wanted in (
-            (COOPERATIVES.name, lambda p: isinstance(p, contract.CooperativeProfile)),
-            (DEMANDS.name, lambda p: getattr(p, "demand_id", None) == demand_id),
-        ):
+        for topic in (COOPERATIVES.name, DEMANDS.name):
             async for batch in logs.read_to_end(topic):
                 for record in batch:
                     try:
                         envelope = decode(record.topic, record.value)
                     except ContractError:
                         continue  # the worker dead-letters it; it changes nothing here
-                    if wanted(envelope.payload):
-                        contract_mapping.apply_event(
-                            engine, envelope.payload, envelope.occurred_at.date()
-                        )
+                    payload = envelope.payload
+                    if isinstance(payload, _DEMAND_EVENTS):
+                        if payload.demand_id != demand_id:
+                            continue
+                        last = payload
+                    elif not isinstance(payload, contract.CooperativeProfile):
+                        continue  # credit needs, loan products: nothing to do with the demand
+                    contract_mapping.apply_event(engine, payload, envelope.occurred_at.date())
     engine.settle()
+    return last

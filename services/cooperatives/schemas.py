@@ -221,9 +221,9 @@ WITHDRAWN_MATCH_EXAMPLE: dict[str, Any] = {
     "components": {"product": 0.95, "capacity": 1.0, "certification": 1.0, "place": 0.9},
     "reasons": [
         {
-            "code": "product_kind",
-            "en": "Same product kind: organic rice",
-            "vi": "Cùng loại sản phẩm: gạo hữu cơ",
+            "code": "product_kind_match",
+            "en": "Offers organic rice for a demand for organic rice",
+            "vi": "Cung cấp gạo hữu cơ, đúng loại gạo hữu cơ bên mua cần",
         }
     ],
     "demand": None,

@@ -22,6 +22,7 @@ from services.matching.domain.eligibility import failed_rules
 from services.matching.domain.engine import MatchingEngine
 from services.matching.domain.learning import FeedbackExample, TrainingReport, train_model
 from services.matching.domain.scoring_model import HANDSET_LEAD, HANDSET_SOURCING
+from services.matching.domain.sourcing_reasons import OUTRANKED
 from services.matching.evaluation.runner import EvaluationReport, format_report
 from services.matching.evaluation.runner import evaluate as run_evaluation
 from services.matching.feedback_file import read_examples
@@ -168,5 +169,17 @@ def explain_match(
             )
         else:  # it qualifies: too unlike the demand's text, or outranked
             why = engine.why_not_matched(demand_id, cooperative_id, offer.product_id)
-            lines.append(f"✗ {title}: {refused}: {why.vi if vietnamese else why.en}")
+            score = engine.pair_score(demand_id, cooperative_id, offer.product_id)
+            if why.code == OUTRANKED.code and score is not None and ranked:
+                last = ranked[-1].score
+                text = (
+                    f"xếp sau {len(ranked)} kết quả khớp: điểm {score:.2f}, kết quả cuối "
+                    f"{last:.2f}".replace(".", ",")
+                    if vietnamese
+                    else f"ranks below the {len(ranked)} matched: score {score:.2f}, the last "
+                    f"matched {last:.2f}"
+                )
+            else:
+                text = why.vi if vietnamese else why.en
+            lines.append(f"✗ {title}: {refused}: {text}")
     return "\n".join(lines)

@@ -101,6 +101,6 @@ def write_credentials(path: Path, header: Sequence[str], rows: Iterable[Sequence
     path.unlink(missing_ok=True)  # so the mode below applies even if the file existed
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = csv.writer(handle, lineterminator="\n")  # tokens are cut out with shell tools
         writer.writerow(header)
         writer.writerows(rows)

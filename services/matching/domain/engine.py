@@ -586,6 +586,18 @@ class MatchingEngine:
             for offer in cooperative.products
         }
 
+    def pair_score(self, demand_id: str, cooperative_id: str, product_id: str) -> float | None:
+        """The score the demand gives this offer; None when no open demand, no such offer, or a
+        hard rule or too unlike a text keeps it out."""
+        demand, cooperative = self._demands.get(demand_id), self._cooperatives.get(cooperative_id)
+        offer = self._offers.get(cooperative_id, {}).get(product_id)
+        if demand is None or cooperative is None or offer is None:
+            return None
+        assessment = self._assessor.assess(
+            self._assessor.prepare_demand(demand), self._assessor.prepare_offer(cooperative, offer)
+        )
+        return assessment.score if assessment.candidate else None
+
     def demand(self, demand_id: str) -> Demand | None:
         """The open demand, None when closed or unknown."""
         return self._demands.get(demand_id)

@@ -215,7 +215,8 @@ def _certificates_held(required: tuple[RequiredCertificate, ...]) -> Reason | No
     vi = ", ".join(name for _, name in names)
     return Reason(
         "certificates_held",
-        f"Holds the required {en}, valid through the end of delivery",
+        f"Holds the required {en} certification{'s' if len(names) > 1 else ''}, "
+        "valid through the end of delivery",
         f"Có chứng nhận {vi} theo yêu cầu, còn hiệu lực đến hết thời gian giao hàng",
     )
 

@@ -318,4 +318,9 @@ def test_explain_match_reads_the_profiles_and_the_demand_from_kafka(
 
     unknown = CliRunner().invoke(ketnoi, ["explain-match", f"{run}-no-such-demand", member])
     assert unknown.exit_code == 1
-    assert f"no open demand {run}-no-such-demand" in unknown.output
+    assert f"no demand {run}-no-such-demand" in unknown.output
+    swapped = CliRunner().invoke(ketnoi, ["explain-match", member, f"{run}-demand"])
+    assert swapped.exit_code == 1 and "the order is DEMAND COOPERATIVE" in swapped.output
+    publish(kafka_settings, [closed(f"{run}-demand", business)])
+    gone = CliRunner().invoke(ketnoi, ["explain-match", f"{run}-demand", member])
+    assert gone.exit_code == 1 and "was closed by its business" in gone.output

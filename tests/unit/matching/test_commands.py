@@ -124,7 +124,11 @@ def test_explain_match_says_when_a_qualifying_product_is_outranked() -> None:
 
     [line] = explain_match(engine, "d1", "far").splitlines()[1:]
 
-    assert line == "✗ Gạo hữu cơ (p1): not matched: Other cooperatives now fit the demand better"
+    assert line.startswith("✗ Gạo hữu cơ (p1): not matched: ranks below the 1 matched: score 0.")
+    [near] = engine.matches_for("d1")
+    assert line.endswith(f", the last matched {near.score:.2f}")
+    score = float(line.split("score ")[1].split(",")[0])
+    assert score < near.score
 
 
 def test_explain_match_refuses_a_closed_demand_or_an_unknown_cooperative() -> None:
