@@ -53,13 +53,13 @@ def train_command(
         bool,
         typer.Option(
             "--force",
-            help="Save the model even if it ranks the held-out decisions worse than the model "
-            "in use, or they cannot judge it.",
+            help="Save the model even if it ranks the held-out decisions no better than the "
+            "model in use, or too few of them can judge it.",
         ),
     ] = False,
 ) -> None:
     """Learn score weights from feedback; save them as the next model version if they rank
-    held-out decisions no worse than the model in use.
+    held-out decisions better than the model in use.
 
     The workers score with the newest version once they see it (KETNOI_MODELS_CHECK_SECONDS).
     """

@@ -2,7 +2,7 @@
 
 - ``evaluate``: matching quality on the labelled set (NDCG@5, exclusions, eligibility);
 - ``train``: learn score weights from feedback, print NDCG@5 on held-out decisions, save the
-  model as the next version in a models directory when it ranks them no worse than the model
+  model as the next version in a models directory when it ranks them better than the model
   in use;
 - ``explain``: which eligibility rules a credit need fails, product by product, and what
   would make it eligible;
@@ -20,7 +20,12 @@ from typing import Any
 from services.matching import contract_mapping, model_store
 from services.matching.domain.eligibility import failed_rules
 from services.matching.domain.engine import MatchingEngine
-from services.matching.domain.learning import FeedbackExample, TrainingReport, train_model
+from services.matching.domain.learning import (
+    MIN_JUDGING_LISTS,
+    FeedbackExample,
+    TrainingReport,
+    train_model,
+)
 from services.matching.domain.scoring_model import HANDSET_LEAD, HANDSET_SOURCING
 from services.matching.domain.sourcing_reasons import OUTRANKED
 from services.matching.evaluation.runner import EvaluationReport, format_report
@@ -44,9 +49,9 @@ def train(
 ) -> list[TrainingReport]:
     """Train a model per kind (sourcing, lead) that has enough feedback and compare it with
     the model in use on held-out lists. It is saved as the next version in ``models_dir``
-    (which the workers then score with) only if it ranks them no worse, or with ``force``: a
-    few decisions can teach weights that push the best cooperatives out of every list.
-    Returns the reports of the models saved."""
+    (which the workers then score with) only if it ranks them better, on enough lists to tell
+    (``MIN_JUDGING_LISTS``), or with ``force``: a few decisions can teach weights that push
+    the best cooperatives out of every list. Returns the reports of the models saved."""
     examples = read_examples(feedback) if isinstance(feedback, Path) else list(feedback)
     reports: list[TrainingReport] = []
     for handset in (HANDSET_SOURCING, HANDSET_LEAD):
@@ -63,15 +68,15 @@ def train(
         )
         evaluation = (
             f"  NDCG@5 on {report.held_out_lists} held-out lists ({report.held_out_examples} "
-            f"decisions): learnt {report.ndcg_learned:.3f}, "
-            f"{baseline.version} {report.ndcg_baseline:.3f}"
+            f"decisions, {report.judging_lists} lists that can rank): learnt "
+            f"{report.ndcg_learned:.3f}, {baseline.version} {report.ndcg_baseline:.3f}"
         )
-        if not (report.no_worse or force):
+        if not (report.better or force):
             why = (
-                "it ranks the held-out lists worse than the model in use"
+                "it ranks the held-out lists no better than the model in use"
                 if report.judged
-                else "no held-out list has a relevant item and another to rank it against, "
-                "so it cannot be judged"
+                else f"only {report.judging_lists} held-out lists can judge it (two decisions "
+                f"or more, one of them good), {MIN_JUDGING_LISTS} are needed"
             )
             echo(
                 f"{kind}: {report.model.version} not saved: {why}; {baseline.version} stays in "

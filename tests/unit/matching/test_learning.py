@@ -93,11 +93,16 @@ def test_train_command_saves_numbered_versions_and_prints_ndcg(tmp_path: Path) -
     assert len(read_examples(feedback)) == 80 * 8
     printed: list[str] = []
     [first] = commands.train(feedback, tmp_path / "models", echo=printed.append)
-    [second] = commands.train(feedback, tmp_path / "models", echo=printed.append)
-    assert (first.model.version, second.model.version) == ("sourcing-lr-0001", "sourcing-lr-0002")
     assert "NDCG@5 on" in printed[0] and "lead: not trained" in printed[1]
-    # The second run is compared with the first model, not with the hand-set weights.
-    assert "sourcing-lr-0001" in printed[2]
+    # The same feedback again ranks no better than the first model (the second run is
+    # compared with it, not with the hand-set weights): saved only when forced.
+    assert commands.train(feedback, tmp_path / "models", echo=printed.append) == []
+    assert printed[2].startswith(
+        "sourcing: sourcing-lr-0002 not saved: it ranks the held-out lists no better than the "
+        "model in use; sourcing-lr-0001 stays in use"
+    )
+    [second] = commands.train(feedback, tmp_path / "models", echo=printed.append, force=True)
+    assert (first.model.version, second.model.version) == ("sourcing-lr-0001", "sourcing-lr-0002")
     loaded = model_store.load_latest(tmp_path / "models", "sourcing")
     assert loaded == second.model
     assert model_store.load_latest(tmp_path / "models", "lead") is None
@@ -137,7 +142,7 @@ def test_a_model_ranking_held_out_decisions_worse_than_the_one_in_use_is_not_sav
     assert commands.train(graded_by_capacity, models, echo=printed.append) == []
 
     assert printed[0].startswith(
-        "sourcing: sourcing-lr-0002 not saved: it ranks the held-out lists worse than the "
+        "sourcing: sourcing-lr-0002 not saved: it ranks the held-out lists no better than the "
         "model in use; sourcing-lr-0001 stays in use (--force saves it anyway)"
     )
     assert "learnt 0.9" in printed[0] and "sourcing-lr-0001 1.000" in printed[0]
@@ -146,6 +151,19 @@ def test_a_model_ranking_held_out_decisions_worse_than_the_one_in_use_is_not_sav
     [forced] = commands.train(graded_by_capacity, models, echo=printed.append, force=True)
     assert model_store.load_latest(models, "sourcing") == forced.model
     assert forced.model.version == "sourcing-lr-0002"
+
+
+def test_a_model_better_on_too_few_held_out_lists_is_not_saved(tmp_path: Path) -> None:
+    # Eight demands' decisions: two lists held out, both able to rank, the learnt model
+    # better on them; still too few to tell a better model from a lucky one.
+    printed: list[str] = []
+    report = train_model(capacity_driven_feedback(lists=8), HANDSET_SOURCING, "x")
+    assert report.judging_lists == 2 and report.ndcg_learned > report.ndcg_baseline
+
+    assert commands.train(capacity_driven_feedback(lists=8), tmp_path, echo=printed.append) == []
+
+    assert "not saved: only 2 held-out lists can judge it" in printed[0]
+    assert "3 are needed" in printed[0]
 
 
 def test_a_model_the_held_out_decisions_cannot_judge_is_not_saved(tmp_path: Path) -> None:
@@ -165,7 +183,7 @@ def test_a_model_the_held_out_decisions_cannot_judge_is_not_saved(tmp_path: Path
 
     assert commands.train(outcomes, tmp_path, echo=printed.append) == []
 
-    refusal = "sourcing: sourcing-lr-0001 not saved: no held-out list has a relevant item"
+    refusal = "sourcing: sourcing-lr-0001 not saved: only 0 held-out lists can judge it"
     assert refusal in printed[0]
     assert "learnt nan, sourcing-handset-1 nan" in printed[0]
     assert model_store.load_latest(tmp_path, "sourcing") is None
