@@ -77,5 +77,7 @@ def json_schema_examples(*examples: dict[str, Any]) -> ConfigDict:
 IdInPath = Annotated[
     str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", examples=["coop-1"])
 ]
-LimitQuery = Annotated[int, Query(ge=1, le=200, description="at most this many, best first")]
+LimitQuery = Annotated[
+    int, Query(ge=1, le=200, description="at most this many, in the list's order")
+]
 OffsetQuery = Annotated[int, Query(ge=0, le=1_000_000, description="skip this many")]
