@@ -123,6 +123,14 @@ class Leads:
         )
         return [(row, rank) for row, rank in self.session.execute(query).all()]
 
+    def withdrawn(self, bank_id: str | None, limit: int) -> list[LeadRow]:
+        """Retracted leads, newest first (then by id); every bank's when ``bank_id`` is None."""
+        query = select(LeadRow).where(LeadRow.retracted.is_(True))
+        if bank_id is not None:
+            query = query.where(LeadRow.bank_id == bank_id)
+        query = query.order_by(LeadRow.updated_at.desc(), LeadRow.lead_id).limit(limit)
+        return list(self.session.execute(query).scalars())
+
     def rank(self, row: LeadRow) -> int:
         """1 + the bank's live leads ranked before this one: its rank if it is live, where its
         score would place it if it was retracted."""

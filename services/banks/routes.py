@@ -21,7 +21,7 @@ from shared.web.dependencies import SessionDep
 from shared.web.errors import CHANGING, CREATING, LISTING, READING
 from shared.web.idempotency import IdempotentWrite, PlainWrite
 from shared.web.routing import SessionScopedRoute
-from shared.web.schemas import IdInPath, LimitQuery, OffsetQuery
+from shared.web.schemas import IdInPath, LimitQuery, OffsetQuery, WithdrawnQuery
 
 Bank = Annotated[Caller, Depends(require_role(Role.BANK))]
 BankReader = Annotated[Caller, Depends(require_role(Role.BANK, Role.ORGANISER))]
@@ -105,8 +105,19 @@ def withdraw_loan_product(
     response_model=list[LeadPublic],
     responses=LISTING,
     summary="Your ranked loan leads, best first (from the scoring service)",
+    description="The live leads, best first, each ranked among the bank's. With "
+    "`withdrawn=true`: the leads the scoring service withdrew (the cooperative no longer meets "
+    "a rule, the loan product was withdrawn…), newest first, each with `retraction_reason` "
+    "(code, en, vi) and the rank its score would have.",
 )
-def list_leads(caller: BankReader, session: SessionDep, limit: LimitQuery = 20) -> list[LeadPublic]:
+def list_leads(
+    caller: BankReader,
+    session: SessionDep,
+    limit: LimitQuery = 20,
+    withdrawn: WithdrawnQuery = False,
+) -> list[LeadPublic]:
+    if withdrawn:
+        return views.withdrawn_leads(session, caller, limit)
     return views.leads(session, caller, limit)
 
 

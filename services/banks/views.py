@@ -77,5 +77,13 @@ def leads(session: Session, caller: Caller, limit: int) -> list[LeadPublic]:
     return _leads_public(session, Leads(session).best(owner_scope(caller), limit))
 
 
+def withdrawn_leads(session: Session, caller: Caller, limit: int) -> list[LeadPublic]:
+    """A bank's withdrawn leads, newest first, each with the rank its score would have among
+    the bank's live leads; organisers see every bank's."""
+    repository = Leads(session)
+    rows = repository.withdrawn(owner_scope(caller), limit)
+    return _leads_public(session, [(row, repository.rank(row)) for row in rows])
+
+
 def lead(session: Session, caller: Caller, lead_id: str) -> LeadPublic:
     return lead_public(session, to_read(Leads(session), caller, lead_id))

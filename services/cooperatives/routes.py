@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Response
 
 from services.cooperatives import handlers, views
 from services.cooperatives.schemas import (
@@ -25,18 +25,10 @@ from shared.web.dependencies import SessionDep
 from shared.web.errors import CHANGING, CREATING, LISTING, READING
 from shared.web.idempotency import IdempotentWrite, PlainWrite
 from shared.web.routing import SessionScopedRoute
-from shared.web.schemas import IdInPath, LimitQuery, OffsetQuery
+from shared.web.schemas import IdInPath, LimitQuery, OffsetQuery, WithdrawnQuery
 
 CooperativeMember = Annotated[Caller, Depends(require_role(Role.COOPERATIVE))]
 CooperativeReader = Annotated[Caller, Depends(require_role(Role.COOPERATIVE, Role.ORGANISER))]
-
-WithdrawnQuery = Annotated[
-    bool,
-    Query(
-        description="true: the matches the scoring service withdrew, newest first, each with "
-        "when and why (`retraction_reason`); false (the default): the live matches"
-    ),
-]
 
 router = APIRouter(prefix="/cooperatives", tags=["cooperatives"], route_class=SessionScopedRoute)
 imports = APIRouter(prefix="/cooperative-imports", tags=["imports"], route_class=SessionScopedRoute)

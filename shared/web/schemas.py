@@ -81,3 +81,10 @@ LimitQuery = Annotated[
     int, Query(ge=1, le=200, description="at most this many, in the list's order")
 ]
 OffsetQuery = Annotated[int, Query(ge=0, le=1_000_000, description="skip this many")]
+WithdrawnQuery = Annotated[
+    bool,
+    Query(
+        description="true: what the scoring service withdrew, newest first, each with when and "
+        "why (`retraction_reason`); false (the default): the live ones"
+    ),
+]

@@ -266,11 +266,24 @@ def test_a_lead_read_by_its_id_says_why_it_was_retracted(
     answer = _get(banks, path, headers)
     assert (answer["retracted"], answer["retraction_reason"]) == (True, _reason(FEW_MEMBERS))
     assert _get(banks, "/v1/leads", headers) == []
+    # The bank's withdrawn leads: this one, with its reason, as reading it by its id shows it.
+    assert _get(banks, "/v1/leads?withdrawn=true", headers) == [answer]
     _handle(banks, (retraction, 2), (lead, 1))  # replayed: nothing changes
     assert _get(banks, path, headers) == answer
     response = banks.client.get(path, headers=organisations.headers(other_bank))
     assert_error(response, 404, "not_found")
     assert FEW_MEMBERS.en not in response.text
+    # Another bank's withdrawn leads never show it; an organiser's do.
+    assert (
+        lead.lead_id
+        not in banks.client.get(
+            "/v1/leads?withdrawn=true", headers=organisations.headers(other_bank)
+        ).text
+    )
+    organiser = organisations.headers(organisations.new(Role.ORGANISER))
+    assert lead.lead_id in {
+        item["lead_id"] for item in _get(banks, "/v1/leads?withdrawn=true&limit=200", organiser)
+    }
     decided = banks.client.post(f"{path}/decision", json={"decision": "accepted"}, headers=headers)
     assert_error(decided, 409, "lead_retracted")
 
@@ -282,3 +295,4 @@ def test_a_lead_read_by_its_id_says_why_it_was_retracted(
         None,
         0.75,
     )
+    assert _get(banks, "/v1/leads?withdrawn=true", headers) == []
