@@ -40,7 +40,7 @@ from shared.collector import collector_paused
 from shared.contract.dead_letter import DeadLetter
 from shared.contract.envelope import ContractError, Envelope, decode
 from shared.contract.events import EventPayload
-from shared.kafka.producer import make_producer
+from shared.kafka.producer import RECONNECT_BACKOFF_MAX_MS, make_producer
 from shared.settings import KafkaSettings
 from shared.topics import DEAD_LETTER
 
@@ -82,6 +82,7 @@ class EventConsumer:
             "client_id": group_id,
             "enable_auto_commit": False,
             "auto_offset_reset": "earliest",
+            "reconnect_backoff_max_ms": RECONNECT_BACKOFF_MAX_MS,  # see make_producer
         }
         options.update(overrides)
         self._group_id = group_id

@@ -9,6 +9,8 @@ from kafka import KafkaProducer
 from shared.contract.envelope import Envelope, encode
 from shared.settings import KafkaSettings
 
+RECONNECT_BACKOFF_MAX_MS = 2_000
+
 
 def make_producer(
     client_id: str, settings: KafkaSettings | None = None, **overrides: Any
@@ -26,6 +28,9 @@ def make_producer(
         "enable_idempotence": True,
         "max_in_flight_requests_per_connection": 5,
         "linger_ms": 5,
+        # Back within 2 s of a broker's return: kafka-python backs off reconnecting up to 30 s,
+        # so after a restart of the broker a producer sat idle for up to 20 s more.
+        "reconnect_backoff_max_ms": RECONNECT_BACKOFF_MAX_MS,
     }
     options.update(overrides)
     return KafkaProducer(**options)

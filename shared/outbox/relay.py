@@ -293,6 +293,7 @@ def relay_publisher_factory(client_id: str, settings: KafkaSettings) -> Callable
             max_block_ms=10_000,
             request_timeout_ms=10_000,
             delivery_timeout_ms=30_000,
+            bootstrap_timeout_ms=10_000,  # a new producer waits for a broker away no longer
         )
         return EventPublisher(producer)
 
