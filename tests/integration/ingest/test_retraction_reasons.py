@@ -14,7 +14,7 @@ from typing import Any
 from services.businesses.schemas import DEMAND_EXAMPLE
 from services.cooperatives.schemas import COOPERATIVE_EXAMPLE
 from shared.contract.envelope import wrap
-from shared.contract.events import EventPayload, LoanLeadScored, MatchRetracted, SourcingMatchFound
+from shared.contract.events import EventPayload, LoanLeadScored
 from shared.contract.values import Reason
 from shared.identity.model import Caller, Role
 from shared.storage.projections import ProjectingHandler
@@ -26,7 +26,7 @@ from tests.integration.ingest.harness import (
     created_body,
     json_of,
 )
-from tests.unit.ingest.read_models import EXPIRED, FEW_MEMBERS, REMOVED
+from tests.unit.ingest.read_models import EXPIRED, FEW_MEMBERS, REMOVED, found, retracted
 
 AT = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 FIT = Reason(code="product_fit", en="Grows what they buy", vi="Trồng đúng sản phẩm cần mua")
@@ -46,38 +46,6 @@ def _handle(service: RunningService, *timed: tuple[EventPayload, int]) -> None:
     ]
     assert isinstance(handler, ProjectingHandler)
     handler.handle_batch(events)
-
-
-def _found(
-    match_id: str,
-    demand_id: str,
-    business_id: str,
-    cooperative_id: str,
-    product_id: str,
-    score: float,
-) -> SourcingMatchFound:
-    return SourcingMatchFound(
-        match_id=match_id,
-        demand_id=demand_id,
-        business_id=business_id,
-        cooperative_id=cooperative_id,
-        product_id=product_id,
-        score=score,
-        components={"product": score},
-        reasons=[FIT],
-        model_version="test",
-    )
-
-
-def _retracted(
-    match_id: str, cooperative_id: str, reason: Reason, kind: str = "sourcing"
-) -> MatchRetracted:
-    return MatchRetracted(
-        match_id=match_id,
-        match_kind="lead" if kind == "lead" else "sourcing",
-        cooperative_id=cooperative_id,
-        reason=reason,
-    )
 
 
 def _get(service: RunningService, path: str, headers: dict[str, str]) -> Any:
@@ -117,12 +85,14 @@ def test_a_cooperative_and_a_business_list_their_withdrawn_matches_with_reasons(
     (ours, product), (theirs, their_product) = register(owner), register(other_owner)
     demand, other_demand = post_demand(business), post_demand(other_business)
     b, ob = business.organisation_id, other_business.organisation_id
-    live = _found(f"m-{tag}-live", demand, b, ours, product, 0.9)
-    lapsed = _found(f"m-{tag}-lapsed", demand, b, ours, product, 0.8)
-    removed = _found(f"m-{tag}-removed", other_demand, ob, ours, product, 0.7)
-    back = _found(f"m-{tag}-back", other_demand, ob, ours, product, 0.6)
-    their = _found(f"m-{tag}-theirs", demand, b, theirs, their_product, 0.5)
-    their_other = _found(f"m-{tag}-theirs-2", other_demand, ob, theirs, their_product, 0.5)
+    live = found(f"m-{tag}-live", demand, ours, 0.9, product, business_id=b)
+    lapsed = found(f"m-{tag}-lapsed", demand, ours, 0.8, product, business_id=b)
+    removed = found(f"m-{tag}-removed", other_demand, ours, 0.7, product, business_id=ob)
+    back = found(f"m-{tag}-back", other_demand, ours, 0.6, product, business_id=ob)
+    their = found(f"m-{tag}-theirs", demand, theirs, 0.5, their_product, business_id=b)
+    their_other = found(
+        f"m-{tag}-theirs-2", other_demand, theirs, 0.5, their_product, business_id=ob
+    )
     poll: list[tuple[EventPayload, int]] = [
         (live, 1),
         (lapsed, 1),
@@ -130,13 +100,13 @@ def test_a_cooperative_and_a_business_list_their_withdrawn_matches_with_reasons(
         (back, 1),
         (their, 1),
         (their_other, 1),
-        (_retracted(lapsed.match_id, ours, EXPIRED), 2),
-        (_retracted(removed.match_id, ours, REMOVED), 4),
+        (retracted(lapsed.match_id, cooperative_id=ours, reason=EXPIRED), 2),
+        (retracted(removed.match_id, cooperative_id=ours, reason=REMOVED), 4),
         # found -> retracted -> found again: live, no reason
-        (_retracted(back.match_id, ours, REMOVED), 2),
-        (_found(back.match_id, other_demand, ob, ours, product, 0.65), 3),
-        (_retracted(their.match_id, theirs, FEW_MEMBERS), 5),
-        (_retracted(their_other.match_id, theirs, FEW_MEMBERS), 6),
+        (retracted(back.match_id, cooperative_id=ours, reason=REMOVED), 2),
+        (found(back.match_id, other_demand, ours, 0.65, product, business_id=ob), 3),
+        (retracted(their.match_id, cooperative_id=theirs, reason=FEW_MEMBERS), 5),
+        (retracted(their_other.match_id, cooperative_id=theirs, reason=FEW_MEMBERS), 6),
     ]
     for service in (deployment.cooperatives, deployment.businesses):
         _handle(service, *poll)
@@ -224,7 +194,7 @@ def test_a_cooperative_and_a_business_list_their_withdrawn_matches_with_reasons(
 
     # Found again later: the match leaves the withdrawn list and is live, without a reason.
     for service in (deployment.cooperatives, deployment.businesses):
-        _handle(service, (_found(lapsed.match_id, demand, b, ours, product, 0.85), 10))
+        _handle(service, (found(lapsed.match_id, demand, ours, 0.85, product, business_id=b), 10))
     assert [
         m["match_id"]
         for m in _get(coop, f"/v1/cooperatives/{ours}/matches?withdrawn=true", headers)
@@ -261,7 +231,7 @@ def test_a_lead_read_by_its_id_says_why_it_was_retracted(
         (lead.lead_id, None)
     ]
 
-    retraction = _retracted(lead.lead_id, "coop-1", FEW_MEMBERS, "lead")
+    retraction = retracted(lead.lead_id, "lead", "coop-1", reason=FEW_MEMBERS)
     _handle(banks, (retraction, 2))
     answer = _get(banks, path, headers)
     assert (answer["retracted"], answer["retraction_reason"]) == (True, _reason(FEW_MEMBERS))

@@ -53,12 +53,18 @@ def event(payload: EventPayload, minute: int) -> tuple[str, Envelope[EventPayloa
 
 
 def found(
-    match_id: str, demand_id: str, cooperative_id: str, score: float, product_id: str = "prod-1"
+    match_id: str,
+    demand_id: str,
+    cooperative_id: str,
+    score: float,
+    product_id: str = "prod-1",
+    *,
+    business_id: str = "org-business-1",
 ) -> SourcingMatchFound:
     return SourcingMatchFound(
         match_id=match_id,
         demand_id=demand_id,
-        business_id="org-business-1",
+        business_id=business_id,
         cooperative_id=cooperative_id,
         product_id=product_id,
         score=score,
@@ -85,11 +91,11 @@ def scored(
 
 
 def retracted(
-    match_id: str, kind: str = "sourcing", cooperative_id: str = "coop-1"
+    match_id: str, kind: str = "sourcing", cooperative_id: str = "coop-1", *, reason: Reason = GONE
 ) -> MatchRetracted:
     return MatchRetracted(
         match_id=match_id,
         match_kind="lead" if kind == "lead" else "sourcing",
         cooperative_id=cooperative_id,
-        reason=GONE,
+        reason=reason,
     )

@@ -19,7 +19,6 @@ from services.businesses import orm as businesses_orm
 from services.businesses.service import SPEC as BUSINESSES
 from services.cooperatives import orm as cooperatives_orm
 from services.cooperatives.service import SPEC as COOPERATIVES
-from shared.contract.events import MatchRetracted
 from shared.contract.values import Reason
 from shared.storage.database import Database
 from shared.storage.projections import ProjectingHandler
@@ -32,20 +31,10 @@ from tests.unit.ingest.read_models import (
     START,
     found,
     migrated,
+    retracted,
     scored,
 )
 from tests.unit.ingest.read_models import event as at_minute
-
-
-def retraction(
-    match_id: str, reason: Reason, kind: str = "sourcing", cooperative_id: str = "coop-1"
-) -> MatchRetracted:
-    return MatchRetracted(
-        match_id=match_id,
-        match_kind="lead" if kind == "lead" else "sourcing",
-        cooperative_id=cooperative_id,
-        reason=reason,
-    )
 
 
 def _reason(reason: Reason) -> dict[str, Any]:
@@ -91,7 +80,7 @@ def test_a_retraction_keeps_its_reason_and_a_later_found_clears_it(
             at_minute(found("m-1", "d-1", "coop-a", 0.5), 1),
             at_minute(found("m-2", "d-1", "coop-b", 0.6), 1),
             at_minute(found("m-3", "d-1", "coop-c", 0.7), 1),
-            at_minute(retraction("m-2", EXPIRED), 2),
+            at_minute(retracted("m-2", reason=EXPIRED), 2),
         ]
     )
     assert _states(database, table) == {
@@ -102,11 +91,11 @@ def test_a_retraction_keeps_its_reason_and_a_later_found_clears_it(
     # Found -> retracted -> found again, within one batch and across batches: live, no reason.
     handler.handle_batch(
         [
-            at_minute(retraction("m-3", REMOVED), 3),
+            at_minute(retracted("m-3", reason=REMOVED), 3),
             at_minute(found("m-3", "d-1", "coop-c", 0.8), 4),
             at_minute(found("m-2", "d-1", "coop-b", 0.6), 3),
-            at_minute(retraction("m-1", REMOVED), 2),
-            at_minute(retraction("m-1", EXPIRED), 3),  # the newer retraction's reason wins
+            at_minute(retracted("m-1", reason=REMOVED), 2),
+            at_minute(retracted("m-1", reason=EXPIRED), 3),  # the newer retraction's reason wins
         ]
     )
     assert _states(database, table) == {
@@ -122,12 +111,17 @@ def test_an_older_or_unknown_retraction_changes_no_reason(
     database, table = matches_db
     handler = ProjectingHandler(database, [SourcingMatches(table)])
     handler.handle_batch(
-        [at_minute(found("m-1", "d-1", "coop-a", 0.5), 5), at_minute(retraction("m-2", REMOVED), 5)]
+        [
+            at_minute(found("m-1", "d-1", "coop-a", 0.5), 5),
+            at_minute(retracted("m-2", reason=REMOVED), 5),
+        ]
     )
-    handler.handle_batch([at_minute(retraction("m-1", EXPIRED), 4)])  # older than the row
+    handler.handle_batch([at_minute(retracted("m-1", reason=EXPIRED), 4)])  # older than the row
     assert _states(database, table) == {"m-1": (False, None)}
-    handler.handle_batch([at_minute(retraction("m-1", EXPIRED), 6)])
-    handler.handle_batch([at_minute(retraction("m-1", REMOVED), 5)])  # older than the retraction
+    handler.handle_batch([at_minute(retracted("m-1", reason=EXPIRED), 6)])
+    handler.handle_batch(
+        [at_minute(retracted("m-1", reason=REMOVED), 5)]
+    )  # older than the retraction
     assert _states(database, table) == {"m-1": (True, _reason(EXPIRED))}
 
 
@@ -138,9 +132,9 @@ def test_one_by_one_and_batched_store_the_same_reasons(tmp_path: Path) -> None:
     table = businesses_orm.sourcing_matches
     events = [
         at_minute(found("m-1", "d-1", "coop-a", 0.5), 1),
-        at_minute(retraction("m-1", EXPIRED), 2),
+        at_minute(retracted("m-1", reason=EXPIRED), 2),
         at_minute(found("m-2", "d-1", "coop-b", 0.5), 1),
-        at_minute(retraction("m-2", REMOVED), 2),
+        at_minute(retracted("m-2", reason=REMOVED), 2),
         at_minute(found("m-2", "d-1", "coop-b", 0.6), 3),
     ]
     try:
@@ -161,12 +155,12 @@ def test_replaying_the_same_batch_changes_nothing(matches_db: tuple[Database, Ta
     handler = ProjectingHandler(database, [SourcingMatches(table)])
     batch = [
         at_minute(found("m-1", "d-1", "coop-a", 0.5), 1),
-        at_minute(retraction("m-1", EXPIRED), 2),
+        at_minute(retracted("m-1", reason=EXPIRED), 2),
         at_minute(found("m-2", "d-1", "coop-b", 0.5), 1),
-        at_minute(retraction("m-2", REMOVED), 2),
+        at_minute(retracted("m-2", reason=REMOVED), 2),
         at_minute(found("m-2", "d-1", "coop-b", 0.7), 3),
         at_minute(found("m-3", "d-1", "coop-c", 0.4), 1),
-        at_minute(retraction("m-3", REMOVED), 4),
+        at_minute(retracted("m-3", reason=REMOVED), 4),
     ]
     handler.handle_batch(batch)
     stored = _all_rows(database, table)
@@ -193,7 +187,7 @@ def test_reasons_cost_no_statement_more_per_poll(tmp_path: Path) -> None:
         )
         event.listen(database.engine, "before_cursor_execute", count)
         handler.handle_batch(
-            [at_minute(retraction(f"m-{n}", EXPIRED), 2) for n in range(0, 60, 2)]
+            [at_minute(retracted(f"m-{n}", reason=EXPIRED), 2) for n in range(0, 60, 2)]
             + [at_minute(found(f"m-{n}", "d-1", f"c-{n}", 0.6), 2) for n in range(1, 60, 2)]
             + [at_minute(found("m-new", "d-1", "c-new", 0.6), 2)]
         )
@@ -215,11 +209,11 @@ def test_withdrawn_matches_are_the_retracted_ones_newest_first_with_reasons(
             at_minute(found("m-new", "d-2", "coop-a", 0.3), 1),
             at_minute(found("m-back", "d-3", "coop-a", 0.3), 1),
             at_minute(found("m-theirs", "d-1", "coop-b", 0.7), 1),
-            at_minute(retraction("m-old", EXPIRED), 2),
-            at_minute(retraction("m-new", REMOVED), 5),
-            at_minute(retraction("m-back", REMOVED), 3),
+            at_minute(retracted("m-old", reason=EXPIRED), 2),
+            at_minute(retracted("m-new", reason=REMOVED), 5),
+            at_minute(retracted("m-back", reason=REMOVED), 3),
             at_minute(found("m-back", "d-3", "coop-a", 0.4), 4),  # live again
-            at_minute(retraction("m-theirs", FEW_MEMBERS, cooperative_id="coop-b"), 6),
+            at_minute(retracted("m-theirs", cooperative_id="coop-b", reason=FEW_MEMBERS), 6),
         ]
     )
     with database.sessions() as session:
@@ -252,10 +246,10 @@ def test_a_leads_reason_is_kept_served_by_its_id_and_cleared_when_scored_again(
         [
             at_minute(scored("lead-1", "bank-1", 0.8), 1),
             at_minute(scored("lead-2", "bank-1", 0.6), 1),
-            at_minute(retraction("lead-1", FEW_MEMBERS, "lead"), 2),
-            at_minute(retraction("lead-2", FEW_MEMBERS, "lead"), 2),
+            at_minute(retracted("lead-1", "lead", reason=FEW_MEMBERS), 2),
+            at_minute(retracted("lead-2", "lead", reason=FEW_MEMBERS), 2),
             at_minute(scored("lead-2", "bank-1", 0.7), 3),  # scored again: live, no reason
-            at_minute(retraction("lead-2", EXPIRED), 4),  # a sourcing match's: not a lead's
+            at_minute(retracted("lead-2", reason=EXPIRED), 4),  # a sourcing match's: not a lead's
         ]
     )
     with banks.sessions() as session:
@@ -271,7 +265,7 @@ def test_a_leads_reason_is_kept_served_by_its_id_and_cleared_when_scored_again(
     # One by one (the consumer's path for a batch with a poison record) stores the same.
     with banks.sessions.begin() as session:
         projection = LeadsProjection()
-        projection.apply(session, at_minute(retraction("lead-2", REMOVED, "lead"), 5)[1])
+        projection.apply(session, at_minute(retracted("lead-2", "lead", reason=REMOVED), 5)[1])
     with banks.sessions() as session:
         row = session.get(LeadRow, "lead-2")
         assert row is not None and (row.retracted, row.retraction_reason) == (
